@@ -1,0 +1,193 @@
+// Package weiquan is the domain of the consumer-rights case platform: cases,
+// units, users and the value types they are made of. It imports only the
+// standard library; every other package builds on it.
+package weiquan
+
+import "time"
+
+// Kind is the kind of case.
+type Kind string
+
+const (
+	KindComplaint Kind = "complaint" // 投诉
+	KindReport    Kind = "report"    // 举报
+	KindInquiry   Kind = "inquiry"   // 咨询
+)
+
+// Channel is where a case came in.
+type Channel string
+
+const (
+	Channel12315 Channel = "12315" // consumer complaints
+	Channel12365 Channel = "12365" // product quality
+	Channel12331 Channel = "12331" // food and drugs
+	Channel12330 Channel = "12330" // intellectual property
+	Channel12358 Channel = "12358" // prices
+	ChannelWeb   Channel = "web"
+	ChannelAPI   Channel = "api"
+)
+
+// Channels lists every channel in display order.
+var Channels = []Channel{Channel12315, Channel12365, Channel12331, Channel12330, Channel12358, ChannelWeb, ChannelAPI}
+
+// IsHotline reports whether the channel is a telephone hotline.
+func (c Channel) IsHotline() bool {
+	switch c {
+	case Channel12315, Channel12365, Channel12331, Channel12330, Channel12358:
+		return true
+	}
+	return false
+}
+
+// Status is where a case stands in the state machine.
+type Status string
+
+const (
+	StatusRegistered Status = "registered" // 登记
+	StatusAssigned   Status = "assigned"   // 已分派
+	StatusAccepted   Status = "accepted"   // 已受理
+	StatusMediating  Status = "mediating"  // 调解中
+	StatusVerifying  Status = "verifying"  // 核查中
+	StatusClosed     Status = "closed"     // 办结
+)
+
+// Outcome is how a closed case ended.
+type Outcome string
+
+const (
+	OutcomeNone            Outcome = ""
+	OutcomeResolved        Outcome = "resolved"
+	OutcomeMediationFailed Outcome = "mediation_failed"
+	OutcomeRejected        Outcome = "rejected"
+	OutcomeWithdrawn       Outcome = "withdrawn"
+	OutcomeReferred        Outcome = "referred"
+	OutcomeAnswered        Outcome = "answered"
+	OutcomeFiled           Outcome = "filed"
+	OutcomeNotFiled        Outcome = "not_filed"
+)
+
+// Track is the way a case is handled.
+type Track string
+
+const (
+	TrackNone        Track = ""
+	TrackAgency      Track = "agency"
+	TrackODR         Track = "odr"
+	TrackStation     Track = "station"
+	TrackArbitration Track = "arbitration"
+	TrackEnforcement Track = "enforcement"
+	TrackAnswer      Track = "answer"
+)
+
+// Case is one complaint, report or inquiry. It is one document in the store:
+// its timeline and everything that changes with it live inside, so that every
+// state change is a single atomic update.
+type Case struct {
+	ID          string      `json:"id" bson:"_id"`
+	Version     int64       `json:"version" bson:"version"`
+	Kind        Kind        `json:"kind" bson:"kind"`
+	Channel     Channel     `json:"channel" bson:"channel"`
+	Source      Source      `json:"source" bson:"source"`
+	Complainant Complainant `json:"complainant" bson:"complainant"`
+	Respondent  Respondent  `json:"respondent" bson:"respondent"`
+	Subject     Subject     `json:"subject" bson:"subject"`
+	Title       string      `json:"title" bson:"title"`
+	Description string      `json:"description" bson:"description"`
+	Demands     []string    `json:"demands" bson:"demands"`
+	Consent     Consent     `json:"consent" bson:"consent"`
+	Status      Status      `json:"status" bson:"status"`
+	Outcome     Outcome     `json:"outcome" bson:"outcome"`
+	Track       Track       `json:"track" bson:"track"`
+	UnitID      string      `json:"unit_id" bson:"unit_id"`
+	Department  string      `json:"department" bson:"department"`
+	Deadlines   Deadlines   `json:"deadlines" bson:"deadlines"`
+	Policy      string      `json:"policy" bson:"policy"`
+	Links       []Link      `json:"links" bson:"links"`
+	Events      []Event     `json:"events" bson:"events"`
+	CreatedAt   time.Time   `json:"created_at" bson:"created_at"`
+	UpdatedAt   time.Time   `json:"updated_at" bson:"updated_at"`
+}
+
+// Source says who recorded the case and how.
+type Source struct {
+	Type         string `json:"type" bson:"type"` // hotline, web, api
+	OperatorID   string `json:"operator_id" bson:"operator_id"`
+	CallID       string `json:"call_id" bson:"call_id"`
+	CallerNumber string `json:"caller_number" bson:"caller_number"`
+}
+
+// Complainant is the consumer (投诉人) or reporter (举报人).
+type Complainant struct {
+	Name      string `json:"name" bson:"name"`
+	Phone     string `json:"phone" bson:"phone"`
+	Address   string `json:"address" bson:"address"`
+	Anonymous bool   `json:"anonymous" bson:"anonymous"`
+}
+
+// Respondent is the business complained about (被投诉人).
+type Respondent struct {
+	Name         string `json:"name" bson:"name"`
+	USCC         string `json:"uscc" bson:"uscc"`
+	Address      string `json:"address" bson:"address"`
+	DivisionCode string `json:"division_code" bson:"division_code"`
+	Platform     string `json:"platform" bson:"platform"`
+	Shop         string `json:"shop" bson:"shop"`
+}
+
+// Subject is what the dispute is about.
+type Subject struct {
+	Category     string `json:"category" bson:"category"`
+	Problem      string `json:"problem" bson:"problem"`
+	Product      string `json:"product" bson:"product"`
+	Brand        string `json:"brand" bson:"brand"`
+	Model        string `json:"model" bson:"model"`
+	PurchaseDate string `json:"purchase_date" bson:"purchase_date"` // YYYY-MM-DD
+	AmountFen    int64  `json:"amount_fen" bson:"amount_fen"`
+}
+
+// Consent records what the complainant agreed to.
+type Consent struct {
+	SMS         bool `json:"sms" bson:"sms"`
+	Mediation   bool `json:"mediation" bson:"mediation"`
+	Arbitration bool `json:"arbitration" bson:"arbitration"`
+}
+
+// Deadlines are the legal time limits of the case, end of day Asia/Shanghai.
+type Deadlines struct {
+	AcceptBy  *time.Time `json:"accept_by,omitempty" bson:"accept_by,omitempty"`
+	MediateBy *time.Time `json:"mediate_by,omitempty" bson:"mediate_by,omitempty"`
+	VerifyBy  *time.Time `json:"verify_by,omitempty" bson:"verify_by,omitempty"`
+}
+
+// Link relates a case to another one.
+type Link struct {
+	Type   string `json:"type" bson:"type"` // duplicate_of, merged_into, …
+	CaseID string `json:"case_id" bson:"case_id"`
+}
+
+// Event is one entry of a case's timeline.
+type Event struct {
+	Seq    int       `json:"seq" bson:"seq"`
+	At     time.Time `json:"at" bson:"at"`
+	Actor  string    `json:"actor" bson:"actor"`
+	Type   string    `json:"type" bson:"type"`
+	From   Status    `json:"from,omitempty" bson:"from,omitempty"`
+	To     Status    `json:"to,omitempty" bson:"to,omitempty"`
+	Public bool      `json:"public" bson:"public"` // the complainant may see it
+	Note   string    `json:"note" bson:"note"`
+}
+
+// Event types.
+const (
+	EventRegistered = "registered"
+)
+
+// Shanghai is the time zone of every date a person sees and of case numbers.
+var Shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		// No tzdata on the machine: China has had no DST since 1991.
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
