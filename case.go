@@ -191,3 +191,28 @@ var Shanghai = func() *time.Location {
 	}
 	return loc
 }()
+
+// InShanghai returns t truncated to the millisecond (what BSON keeps) and in
+// Asia/Shanghai, so a case reads the same whether it was just built or read
+// back from the store.
+func InShanghai(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.Truncate(time.Millisecond).In(Shanghai)
+}
+
+// NormalizeTimes applies InShanghai to every time in the case.
+func (c *Case) NormalizeTimes() {
+	c.CreatedAt = InShanghai(c.CreatedAt)
+	c.UpdatedAt = InShanghai(c.UpdatedAt)
+	for _, d := range []**time.Time{&c.Deadlines.AcceptBy, &c.Deadlines.MediateBy, &c.Deadlines.VerifyBy} {
+		if *d != nil {
+			t := InShanghai(**d)
+			*d = &t
+		}
+	}
+	for i := range c.Events {
+		c.Events[i].At = InShanghai(c.Events[i].At)
+	}
+}

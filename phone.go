@@ -26,14 +26,18 @@ func ParsePhone(s string) (Phone, bool) {
 		}
 	}
 	d := b.String()
+	// Strip the country code; after it a landline has lost its trunk 0.
+	international := strings.HasPrefix(strings.TrimSpace(s), "+") && strings.HasPrefix(d, "86")
 	switch {
 	case strings.HasPrefix(d, "0086"):
-		d = d[4:]
-	case strings.HasPrefix(d, "86") && len(d) == 13:
+		d, international = d[4:], true
+	case international:
 		d = d[2:]
-	case strings.HasPrefix(d, "86") && len(d) >= 11 && len(d) <= 13 && strings.HasPrefix(strings.TrimSpace(s), "+"):
-		// +86 591 87654321: landline without its trunk 0
-		d = "0" + d[2:]
+	case strings.HasPrefix(d, "86") && len(d) == 13 && d[2] == '1':
+		d = d[2:]
+	}
+	if international && d != "" && d[0] != '1' && d[0] != '0' {
+		d = "0" + d
 	}
 	if len(d) == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9' {
 		return Phone(d), true

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"weiquan"
+	"weiquan/store"
+	"weiquan/store/embedded"
+	"weiquan/workflow"
+)
+
+// app is the wired program: the store (embedded or external) and the
+// workflow services built on it.
+type app struct {
+	cfg      Config
+	log      *slog.Logger
+	store    *store.Store
+	server   *embedded.Server // nil with an external MongoDB
+	accounts *workflow.Accounts
+	intake   *workflow.Intake
+}
+
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openApp connects to the configured database, starting the embedded one
+// when no MongoDB is configured.
+func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: log}
+	uri := cfg.MongoURI
+	if uri == "" {
+		srv, err := embedded.Start(ctx, cfg.DataDir, log)
+		if err != nil {
+			return nil, fmt.Errorf("start embedded database in %s: %w", cfg.DataDir, err)
+		}
+		a.server, uri = srv, srv.URI()
+	}
+	st, err := store.Open(ctx, uri, cfg.MongoDB, store.Options{Embedded: a.server != nil})
+	if err != nil {
+		a.close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	a.store = st
+	if a.server != nil {
+		if err := a.server.RepairIDIndexes(ctx, cfg.MongoDB, st.Collections()); err != nil {
+			a.close()
+			return nil, fmt.Errorf("repair embedded indexes: %w", err)
+		}
+	}
+	now := time.Now
+	a.accounts = &workflow.Accounts{Store: st, Now: now, IdleTimeout: cfg.SessionIdle, MaxAge: cfg.SessionMaxAge}
+	a.intake = &workflow.Intake{Store: st, Now: now}
+	return a, nil
+}
+
+// close flushes and releases everything; safe on a half-opened app.
+func (a *app) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if a.store != nil {
+		if err := a.store.Close(ctx); err != nil {
+			a.log.Warn("closing store", "err", err)
+		}
+	}
+	if a.server != nil {
+		if err := a.server.Close(); err != nil {
+			a.log.Warn("closing embedded database", "err", err)
+		}
+	}
+}
+
+// bootstrap loads the Fujian units and makes sure an administrator exists.
+// It returns the generated admin password when it had to make one up.
+func (a *app) bootstrap(ctx context.Context) (generated string, err error) {
+	if err := a.store.UpsertUnits(ctx, weiquan.FujianUnits()); err != nil {
+		return "", fmt.Errorf("load units: %w", err)
+	}
+	_, err = a.store.GetUserByUsername(ctx, "admin")
+	if err == nil {
+		return "", nil
+	}
+	if weiquan.ErrorCode(err) != weiquan.ENotFound {
+		return "", fmt.Errorf("look up admin: %w", err)
+	}
+	password := a.cfg.AdminPassword
+	if password == "" {
+		password = randomPassword()
+		generated = password
+	}
+	if _, err := a.accounts.CreateUser(ctx, workflow.NewUser{Username: "admin", Password: password, Role: weiquan.RoleAdmin}); err != nil {
+		if weiquan.ErrorCode(err) == weiquan.EConflict {
+			return "", nil // another instance created it first
+		}
+		return "", fmt.Errorf("create admin: %w", err)
+	}
+	return generated, nil
+}
+
+// randomPassword is 20 characters from an alphabet without look-alikes, so it
+// can be read off a terminal and typed.
+func randomPassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679"
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		panic(errors.New("no randomness: " + err.Error()))
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the service. Each comes from a WEIQUAN_*
+// environment variable; unset ones take the default and are logged once.
+type Config struct {
+	Addr           string
+	DataDir        string
+	MongoURI       string
+	MongoDB        string
+	AdminPassword  string
+	PublicURL      string
+	LogFormat      string
+	LogLevel       slog.Level
+	SessionIdle    time.Duration
+	SessionMaxAge  time.Duration
+	RequestTimeout time.Duration
+}
+
+// setting describes one configuration variable: the README's table is
+// written from the same list.
+type setting struct {
+	env, def, doc string
+	secret        bool
+	apply         func(c *Config, v string) error
+}
+
+var settings = []setting{
+	{"WEIQUAN_ADDR", "127.0.0.1:8080", "address to listen on", false, func(c *Config, v string) error { c.Addr = v; return nil }},
+	{"WEIQUAN_DATA_DIR", "./data", "directory of the embedded database (used when WEIQUAN_MONGO_URI is unset)", false,
+		func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"WEIQUAN_MONGO_URI", "", "MongoDB connection string; unset means the embedded FerretDB under the data directory", true,
+		func(c *Config, v string) error {
+			if v != "" && !strings.HasPrefix(v, "mongodb://") && !strings.HasPrefix(v, "mongodb+srv://") {
+				return fmt.Errorf("must start with mongodb:// or mongodb+srv://")
+			}
+			c.MongoURI = v
+			return nil
+		}},
+	{"WEIQUAN_MONGO_DB", "weiquan", "database name", false, func(c *Config, v string) error { c.MongoDB = v; return nil }},
+	{"WEIQUAN_ADMIN_PASSWORD", "", "password of the bootstrap administrator `admin`; unset means a random one printed once at first start", true,
+		func(c *Config, v string) error {
+			if v != "" && len([]rune(v)) < 10 {
+				return fmt.Errorf("must be at least 10 characters")
+			}
+			c.AdminPassword = v
+			return nil
+		}},
+	{"WEIQUAN_PUBLIC_URL", "", "URL people reach the service at (tracking links, Secure cookies when https); default http://<WEIQUAN_ADDR>", false,
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("must be an http(s) URL")
+			}
+			c.PublicURL = strings.TrimRight(v, "/")
+			return nil
+		}},
+	{"WEIQUAN_LOG_FORMAT", "text", "log format: text or json (also --log-format)", false,
+		func(c *Config, v string) error {
+			if v != "text" && v != "json" {
+				return fmt.Errorf("must be text or json")
+			}
+			c.LogFormat = v
+			return nil
+		}},
+	{"WEIQUAN_LOG_LEVEL", "info", "debug, info, warn or error", false,
+		func(c *Config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
+	{"WEIQUAN_SESSION_IDLE", "2h", "staff session ends after this long unused", false, durationInto(func(c *Config) *time.Duration { return &c.SessionIdle })},
+	{"WEIQUAN_SESSION_MAX_AGE", "12h", "staff session ends this long after sign-in", false, durationInto(func(c *Config) *time.Duration { return &c.SessionMaxAge })},
+	{"WEIQUAN_REQUEST_TIMEOUT", "15s", "upper bound on the work of one request", false, durationInto(func(c *Config) *time.Duration { return &c.RequestTimeout })},
+}
+
+func durationInto(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("must be a positive duration such as 30m or 2h")
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+// loadConfig reads the environment. It returns every invalid setting at
+// once, and the list of defaults taken so they can be logged.
+func loadConfig(getenv func(string) string) (Config, []string, error) {
+	var c Config
+	var defaults, problems []string
+	for _, s := range settings {
+		v := getenv(s.env)
+		if v == "" {
+			defaults = append(defaults, s.env)
+			v = s.def
+			if v == "" {
+				continue
+			}
+		}
+		if err := s.apply(&c, v); err != nil {
+			shown := v
+			if s.secret {
+				shown = "(hidden)"
+			}
+			problems = append(problems, fmt.Sprintf("%s=%s: %v", s.env, shown, err))
+		}
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	if len(problems) > 0 {
+		return c, nil, fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return c, defaults, nil
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"weiquan/handlers"
+)
+
+func serve(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	logFormat := fs.String("log-format", "", "text or json (overrides WEIQUAN_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, defaults, err := loadConfig(env.Getenv)
+	if err != nil {
+		return err
+	}
+	if *logFormat != "" {
+		if *logFormat != "text" && *logFormat != "json" {
+			return fmt.Errorf("--log-format must be text or json")
+		}
+		cfg.LogFormat = *logFormat
+	}
+	log := newLogger(env.Stderr, cfg.LogFormat, cfg.LogLevel)
+	for _, name := range defaults {
+		log.Info("default taken", "setting", name, "value", describeDefault(name, cfg))
+	}
+
+	a, err := openApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	generated, err := a.bootstrap(ctx)
+	if err != nil {
+		return err
+	}
+	if generated != "" {
+		fmt.Fprintf(env.Stdout, "\n管理员账号 admin 的初始密码（只显示这一次，请登录后修改）：%s\n\n", generated)
+	}
+
+	app := handlers.New(handlers.Config{
+		SecureCookies:  strings.HasPrefix(cfg.PublicURL, "https://"),
+		RequestTimeout: cfg.RequestTimeout,
+		Logger:         log,
+	}, a.store, a.intake, a.accounts)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	// a.close (deferred) closes the store and flushes the embedded database.
+	return nil
+}
+
+// describeDefault says what an unset setting means, without revealing any
+// secret.
+func describeDefault(name string, cfg Config) string {
+	switch name {
+	case "WEIQUAN_MONGO_URI":
+		return "embedded FerretDB in " + cfg.DataDir
+	case "WEIQUAN_ADMIN_PASSWORD":
+		return "random at first start, printed once"
+	case "WEIQUAN_PUBLIC_URL":
+		return cfg.PublicURL
+	}
+	for _, s := range settings {
+		if s.env == name {
+			return s.def
+		}
+	}
+	return ""
+}

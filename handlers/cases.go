@@ -1,0 +1,66 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"weiquan"
+	"weiquan/workflow"
+)
+
+func (s *Server) createCase(c *fiber.Ctx) error {
+	draft, err := workflow.DecodeIntake(c.Body())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	cs, err := s.intake.Register(ctx, actor(c), draft)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/cases/" + cs.ID)
+	return c.Status(fiber.StatusCreated).JSON(present(cs))
+}
+
+func (s *Server) getCase(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if !validCaseID(id) {
+		return weiquan.Errorf(weiquan.ENotFound, "案件编号应为 14 位数字")
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	cs, err := s.store.GetCase(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(present(cs))
+}
+
+// present is the one place a case becomes its API form, so that intake's 201
+// and a later GET answer byte for byte the same.
+func present(c *weiquan.Case) *weiquan.Case {
+	out := *c
+	out.NormalizeTimes()
+	if out.Demands == nil {
+		out.Demands = []string{}
+	}
+	if out.Links == nil {
+		out.Links = []weiquan.Link{}
+	}
+	if out.Events == nil {
+		out.Events = []weiquan.Event{}
+	}
+	return &out
+}
+
+func validCaseID(id string) bool {
+	if len(id) != 14 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,451 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"weiquan"
+	"weiquan/handlers"
+	"weiquan/store"
+	"weiquan/store/storetest"
+	"weiquan/workflow"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+type env struct {
+	t     *testing.T
+	app   *fiber.App
+	store *store.Store
+	clock *clock
+}
+
+const testPassword = "correct horse battery"
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	st := storetest.New(t)
+	ctx := context.Background()
+	if err := st.UpsertUnits(ctx, weiquan.FujianUnits()); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, weiquan.Shanghai)}
+	accounts := &workflow.Accounts{Store: st, Now: clk.Now, IdleTimeout: 30 * time.Minute, MaxAge: 8 * time.Hour}
+	for _, u := range []workflow.NewUser{
+		{Username: "op1", Password: testPassword, Role: weiquan.RoleOperator},
+		{Username: "off1", Password: testPassword, Role: weiquan.RoleOfficer, UnitIDs: []string{"amr-350203"}},
+	} {
+		if _, err := accounts.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Sessions must not predate the accounts' creation on the test clock.
+	clk.Add(time.Second)
+	app := handlers.New(handlers.Config{}, st, &workflow.Intake{Store: st, Now: clk.Now}, accounts)
+	return &env{t: t, app: app, store: st, clock: clk}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body is not JSON: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+func (e *env) do(method, path, token string, body any) response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := e.app.Test(req, -1)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+func (e *env) login(username string) string {
+	e.t.Helper()
+	r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": username, "password": testPassword})
+	if r.status != 200 {
+		e.t.Fatalf("login %s: %d %s", username, r.status, r.body)
+	}
+	tok, _ := r.json(e.t)["token"].(string)
+	if tok == "" {
+		e.t.Fatalf("login %s: no token in %s", username, r.body)
+	}
+	return tok
+}
+
+func validComplaint() map[string]any {
+	return map[string]any{
+		"kind":    "complaint",
+		"channel": "12315",
+		"source":  map[string]any{"call_id": "PBX-88812", "caller_number": "138 0013 8000"},
+		"complainant": map[string]any{
+			"name": "张三", "phone": "13800138000", "address": "福州市鼓楼区五四路100号",
+		},
+		"respondent": map[string]any{
+			"name": "厦门某某电器有限公司", "uscc": "91350203MA2YJ6QX1Y", "address": "厦门市思明区湖滨南路88号",
+		},
+		"subject": map[string]any{
+			"category": "household_appliances", "problem": "quality", "product": "空调", "brand": "格力",
+			"model": "KFR-35GW", "purchase_date": "2026-10-01", "amount_fen": 359900,
+		},
+		"title":       "空调安装后漏水，商家拒绝退货",
+		"description": "10月1日购买的空调安装后一直漏水，多次联系商家维修无果，要求退货退款。",
+		"demands":     []string{"refund"},
+		"consent":     map[string]any{"sms": true, "mediation": true, "arbitration": false},
+	}
+}
+
+func TestLoginLogout(t *testing.T) {
+	e := newEnv(t)
+
+	t.Run("unknown user and wrong password answer alike", func(t *testing.T) {
+		a := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "nobody", "password": testPassword})
+		b := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "op1", "password": "wrong password!"})
+		if a.status != 401 || b.status != 401 {
+			t.Fatalf("got %d and %d, want 401 both", a.status, b.status)
+		}
+		if !bytes.Equal(a.body, b.body) {
+			t.Errorf("bodies differ, which tells an attacker which usernames exist:\n%s\n%s", a.body, b.body)
+		}
+	})
+
+	t.Run("missing fields are named", func(t *testing.T) {
+		r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": ""})
+		if r.status != 422 {
+			t.Fatalf("got %d, want 422", r.status)
+		}
+		fields := r.json(t)["error"].(map[string]any)["fields"].(map[string]any)
+		if fields["username"] == nil || fields["password"] == nil {
+			t.Errorf("got fields %v, want username and password", fields)
+		}
+	})
+
+	t.Run("no session is refused", func(t *testing.T) {
+		for _, path := range []string{"/api/v1/taxonomy", "/api/v1/units", "/api/v1/cases/20261126000001"} {
+			if r := e.do("GET", path, "", nil); r.status != 401 {
+				t.Errorf("GET %s without session: got %d, want 401", path, r.status)
+			}
+		}
+		if r := e.do("POST", "/api/v1/cases", "", validComplaint()); r.status != 401 {
+			t.Errorf("POST /cases without session: got %d, want 401", r.status)
+		}
+		if r := e.do("GET", "/api/v1/taxonomy", "not-a-token", nil); r.status != 401 {
+			t.Errorf("bad token: got %d, want 401", r.status)
+		}
+	})
+
+	t.Run("cookie session and logout", func(t *testing.T) {
+		r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "op1", "password": testPassword})
+		if r.status != 200 {
+			t.Fatalf("login: %d %s", r.status, r.body)
+		}
+		cookie := r.header.Get("Set-Cookie")
+		for _, want := range []string{"weiquan_session=", "HttpOnly", "SameSite=Lax", "path=/"} {
+			if !strings.Contains(strings.ToLower(cookie), strings.ToLower(want)) {
+				t.Errorf("Set-Cookie %q lacks %q", cookie, want)
+			}
+		}
+		value := strings.TrimPrefix(strings.SplitN(cookie, ";", 2)[0], "weiquan_session=")
+		req := httptest.NewRequest("GET", "/api/v1/taxonomy", nil)
+		req.AddCookie(&http.Cookie{Name: "weiquan_session", Value: value})
+		resp, err := e.app.Test(req, -1)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("cookie request: %v %v", err, resp.StatusCode)
+		}
+
+		if r := e.do("POST", "/api/v1/auth/logout", value, nil); r.status != 204 {
+			t.Fatalf("logout: %d %s", r.status, r.body)
+		}
+		if r := e.do("GET", "/api/v1/taxonomy", value, nil); r.status != 401 {
+			t.Errorf("after logout: got %d, want 401", r.status)
+		}
+	})
+
+	t.Run("idle session expires", func(t *testing.T) {
+		tok := e.login("op1")
+		if r := e.do("GET", "/api/v1/taxonomy", tok, nil); r.status != 200 {
+			t.Fatalf("fresh session: %d", r.status)
+		}
+		e.clock.Add(31 * time.Minute)
+		r := e.do("GET", "/api/v1/taxonomy", tok, nil)
+		if r.status != 401 {
+			t.Fatalf("idle session: got %d, want 401", r.status)
+		}
+		if msg := r.json(t)["error"].(map[string]any)["message"]; msg != "登录已过期，请重新登录" {
+			t.Errorf("got message %q", msg)
+		}
+	})
+
+	t.Run("absolute expiry despite activity", func(t *testing.T) {
+		tok := e.login("op1")
+		for i := 0; i < 20; i++ { // 20 × 25 min = 8h20m, never idle for 30 min
+			e.clock.Add(25 * time.Minute)
+			r := e.do("GET", "/api/v1/taxonomy", tok, nil)
+			if i < 18 && r.status != 200 {
+				t.Fatalf("step %d: got %d, want 200", i, r.status)
+			}
+			if i == 19 && r.status != 401 {
+				t.Fatalf("after 8h20m: got %d, want 401", r.status)
+			}
+		}
+	})
+}
+
+func TestIntakeRoundTrip(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login("op1")
+
+	r := e.do("POST", "/api/v1/cases", tok, validComplaint())
+	if r.status != 201 {
+		t.Fatalf("POST /cases: %d %s", r.status, r.body)
+	}
+	created := r.json(t)
+	id, _ := created["id"].(string)
+	if id != "20261126000001" {
+		t.Errorf("got id %q, want 20261126000001", id)
+	}
+	if loc := r.header.Get("Location"); loc != "/api/v1/cases/"+id {
+		t.Errorf("got Location %q", loc)
+	}
+	got := e.do("GET", "/api/v1/cases/"+id, tok, nil)
+	if got.status != 200 {
+		t.Fatalf("GET: %d %s", got.status, got.body)
+	}
+	if !bytes.Equal(got.body, r.body) {
+		t.Errorf("GET differs from the 201 body:\nPOST %s\nGET  %s", r.body, got.body)
+	}
+
+	var c weiquan.Case
+	if err := json.Unmarshal(got.body, &c); err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"version", c.Version, int64(1)},
+		{"status", c.Status, weiquan.StatusRegistered},
+		{"source.type", c.Source.Type, "hotline"},
+		{"source.operator_id", c.Source.OperatorID, "u-op1"},
+		{"source.caller_number", c.Source.CallerNumber, "13800138000"},
+		{"complainant.phone", c.Complainant.Phone, "13800138000"},
+		{"respondent.division_code (resolved from the address)", c.Respondent.DivisionCode, "350203"},
+		{"subject.amount_fen", c.Subject.AmountFen, int64(359900)},
+		{"subject.model", c.Subject.Model, "KFR-35GW"},
+		{"demands", strings.Join(c.Demands, ","), "refund"},
+		{"events", len(c.Events), 1},
+		{"event type", c.Events[0].Type, weiquan.EventRegistered},
+		{"event actor", c.Events[0].Actor, "u-op1"},
+		{"event public", c.Events[0].Public, true},
+		{"created_at", c.CreatedAt.Equal(e.clock.Now()), true},
+		{"created_at zone", c.CreatedAt.Format(time.RFC3339), "2026-11-26T10:00:01+08:00"},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s: got %v, want %v", ck.name, ck.got, ck.want)
+		}
+	}
+	// Every field of DESIGN §5 is present, even when empty.
+	for _, field := range []string{"id", "version", "kind", "channel", "source", "complainant", "respondent", "subject",
+		"title", "description", "demands", "consent", "status", "outcome", "track", "unit_id", "department",
+		"deadlines", "policy", "links", "events", "created_at", "updated_at"} {
+		if _, ok := created[field]; !ok {
+			t.Errorf("field %q missing from the case", field)
+		}
+	}
+}
+
+func TestIntakeEveryChannelAndKind(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login("op1")
+	seen := map[string]bool{}
+	for _, ch := range weiquan.Channels {
+		for _, kind := range []string{"complaint", "report", "inquiry"} {
+			body := validComplaint()
+			body["channel"] = string(ch)
+			body["kind"] = kind
+			if kind == "inquiry" {
+				body = map[string]any{"kind": "inquiry", "channel": string(ch), "description": "请问网购商品七天无理由退货的运费由谁承担？"}
+			}
+			r := e.do("POST", "/api/v1/cases", tok, body)
+			if r.status != 201 {
+				t.Errorf("%s/%s: got %d %s", ch, kind, r.status, r.body)
+				continue
+			}
+			id := r.json(t)["id"].(string)
+			if seen[id] {
+				t.Errorf("case number %s given twice", id)
+			}
+			seen[id] = true
+		}
+	}
+}
+
+func TestIntakeRejectsAndStoresNothing(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login("op1")
+	tests := []struct {
+		name       string
+		body       any
+		wantStatus int
+		wantCode   string
+		wantField  string
+	}{
+		{"not JSON", "{kind:", 400, weiquan.EInvalid, ""},
+		{"unknown field", func() any { b := validComplaint(); b["status"] = "closed"; return b }(), 400, weiquan.EInvalid, "status"},
+		{"bad phone", func() any {
+			b := validComplaint()
+			b["complainant"].(map[string]any)["phone"] = "12345"
+			return b
+		}(), 422, weiquan.EValidation, "complainant.phone"},
+		{"bad USCC check character", func() any {
+			b := validComplaint()
+			b["respondent"].(map[string]any)["uscc"] = "91350203MA2YJ6QX1C"
+			return b
+		}(), 422, weiquan.EValidation, "respondent.uscc"},
+		{"too large", `{"kind":"inquiry","channel":"web","description":"` + strings.Repeat("很", 40000) + `"}`, 413, weiquan.ETooLarge, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("POST", "/api/v1/cases", tok, tt.body)
+			if r.status != tt.wantStatus {
+				t.Fatalf("got %d, want %d: %s", r.status, tt.wantStatus, r.body)
+			}
+			er := r.json(t)["error"].(map[string]any)
+			if er["code"] != tt.wantCode {
+				t.Errorf("got code %v, want %s", er["code"], tt.wantCode)
+			}
+			if msg, _ := er["message"].(string); msg == "" || !containsHan(msg) {
+				t.Errorf("message %q should be Chinese", msg)
+			}
+			if tt.wantField != "" {
+				fields, _ := er["fields"].(map[string]any)
+				if _, ok := fields[tt.wantField]; !ok {
+					t.Errorf("got fields %v, want %s named", fields, tt.wantField)
+				}
+			}
+		})
+	}
+	// Nothing was stored and no number was used: the next case is the first.
+	r := e.do("POST", "/api/v1/cases", tok, validComplaint())
+	if r.status != 201 {
+		t.Fatalf("valid case after rejections: %d %s", r.status, r.body)
+	}
+	if id := r.json(t)["id"]; id != "20261126000001" {
+		t.Errorf("got id %v, want 20261126000001 (a rejected request consumed a number)", id)
+	}
+}
+
+func TestReferenceEndpoints(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login("off1")
+
+	r := e.do("GET", "/api/v1/taxonomy", tok, nil)
+	var tax weiquan.Taxonomy
+	if err := json.Unmarshal(r.body, &tax); err != nil || r.status != 200 {
+		t.Fatalf("taxonomy: %d %v", r.status, err)
+	}
+	if term, ok := weiquan.Lookup(tax.Categories, "finance"); !ok || term.Hotline != "12378" {
+		t.Errorf("finance category: got %+v", term)
+	}
+
+	r = e.do("GET", "/api/v1/units", tok, nil)
+	var units struct {
+		Items []weiquan.Unit `json:"items"`
+		Total int            `json:"total"`
+	}
+	if err := json.Unmarshal(r.body, &units); err != nil || r.status != 200 {
+		t.Fatalf("units: %d %v", r.status, err)
+	}
+	byID := map[string]weiquan.Unit{}
+	for _, u := range units.Items {
+		byID[u.ID] = u
+	}
+	// 83 county agencies (84 counties less 金门), 9 city and 1 province agency, 10 dispatch centres.
+	if units.Total != 103 || len(byID) != 103 {
+		t.Errorf("got %d units, want 103", units.Total)
+	}
+	for id, want := range map[string]string{
+		"amr-350203":      "思明区市场监督管理局",
+		"amr-350128":      "平潭综合实验区市场监督管理局",
+		"amr-350200":      "厦门市市场监督管理局",
+		"dispatch-350000": "福建省市场监管投诉举报指挥中心",
+	} {
+		if byID[id].Name != want {
+			t.Errorf("%s: got %q, want %q", id, byID[id].Name, want)
+		}
+	}
+	if _, ok := byID["amr-350527"]; ok {
+		t.Error("金门县 has an agency, but it is not administered by Fujian")
+	}
+
+	if r := e.do("GET", "/api/v1/cases/20990101000001", tok, nil); r.status != 404 {
+		t.Errorf("unknown case: got %d, want 404", r.status)
+	}
+	if r := e.do("GET", "/api/v1/nothing-here", tok, nil); r.status != 404 || r.json(t)["error"] == nil {
+		t.Errorf("unknown route: got %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/readyz", "", nil); r.status != 200 {
+		t.Errorf("readyz: got %d", r.status)
+	}
+}
+
+func containsHan(s string) bool {
+	for _, r := range s {
+		if r >= 0x4e00 && r <= 0x9fff {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,108 @@
+// Package handlers is the only package that knows HTTP: the JSON API under
+// /api/v1, health endpoints, and the one table that maps domain error codes
+// to HTTP statuses.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"weiquan"
+	"weiquan/workflow"
+)
+
+// Store is what the handlers read directly; writes go through workflow.
+type Store interface {
+	GetCase(ctx context.Context, id string) (*weiquan.Case, error)
+	ListUnits(ctx context.Context) ([]weiquan.Unit, error)
+	Ping(ctx context.Context) error
+}
+
+// Config holds what the HTTP layer needs to know about its surroundings.
+type Config struct {
+	// SecureCookies marks the session cookie Secure (set when the public URL
+	// is https).
+	SecureCookies bool
+	// RequestTimeout bounds the work of one request.
+	RequestTimeout time.Duration
+	Logger         *slog.Logger
+}
+
+// Server holds the dependencies of the handlers.
+type Server struct {
+	cfg      Config
+	store    Store
+	intake   *workflow.Intake
+	accounts *workflow.Accounts
+	log      *slog.Logger
+}
+
+// New builds the fiber application with every route.
+func New(cfg Config, store Store, intake *workflow.Intake, accounts *workflow.Accounts) *fiber.App {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 15 * time.Second
+	}
+	s := &Server{cfg: cfg, store: store, intake: intake, accounts: accounts, log: cfg.Logger}
+	app := fiber.New(fiber.Config{
+		AppName:               "weiquan",
+		BodyLimit:             1 << 20,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+	})
+	app.Use(s.recoverer, s.accessLog)
+
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", s.ready)
+
+	api := app.Group("/api/v1")
+	api.Post("/auth/login", s.login)
+	api.Post("/auth/logout", s.logout)
+
+	staff := api.Group("", s.requireSession)
+	staff.Get("/taxonomy", s.taxonomy)
+	staff.Get("/units", s.units)
+	staff.Post("/cases", s.createCase)
+	staff.Get("/cases/:id", s.getCase)
+
+	app.Use(func(c *fiber.Ctx) error {
+		return weiquan.Errorf(weiquan.ENotFound, "没有这个地址：%s %s", c.Method(), c.Path())
+	})
+	return app
+}
+
+// ctx bounds a request's work by the configured timeout.
+func (s *Server) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+}
+
+func (s *Server) ready(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		return weiquan.WrapError(weiquan.EUnavailable, "数据库不可用", err)
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+func (s *Server) taxonomy(c *fiber.Ctx) error {
+	return c.JSON(weiquan.Vocabulary)
+}
+
+func (s *Server) units(c *fiber.Ctx) error {
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	units, err := s.store.ListUnits(ctx)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": units, "total": len(units)})
+}

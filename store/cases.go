@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"weiquan"
+)
+
+const (
+	msgCaseNotFound  = "案件不存在"
+	msgCaseExists    = "案件编号已存在"
+	msgCaseConflict  = "案件已被他人修改，请刷新后重试"
+	msgCaseIDsUsedUp = "当日案件编号已用尽，请联系管理员"
+
+	// maxDailySeq is the largest sequence six digits can hold.
+	maxDailySeq = 999_999
+)
+
+// NextCaseID allocates the next case number for the day of at in
+// Asia/Shanghai: YYYYMMDD followed by a 6-digit sequence that starts at
+// 000001 each day. Numbers are never reused, even if the case they were
+// allocated for is never created.
+func (s *Store) NextCaseID(ctx context.Context, at time.Time) (string, error) {
+	day := at.In(weiquan.Shanghai).Format("20060102")
+	key := "case-" + day
+	op := "allocate case number for " + day
+
+	unlock, err := s.lock(ctx, collCounters, key)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+
+	update := bson.D{
+		{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(1)}}},
+		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: s.opts.Now()}}},
+	}
+	opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
+	var counter struct {
+		Seq int64 `bson:"seq"`
+	}
+	err = s.counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: key}}, update, opts).Decode(&counter)
+	if mongo.IsDuplicateKeyError(err) {
+		// Two upserts raced to create the day's first counter document and
+		// this one lost; the document exists now, so the retry increments it.
+		err = s.counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: key}}, update, opts).Decode(&counter)
+	}
+	if err != nil {
+		return "", storeError(op, err)
+	}
+	if counter.Seq < 1 || counter.Seq > maxDailySeq {
+		return "", weiquan.WrapError(weiquan.EInternal, msgCaseIDsUsedUp,
+			fmt.Errorf("store: %s: sequence %d out of range", op, counter.Seq))
+	}
+	return fmt.Sprintf("%s%06d", day, counter.Seq), nil
+}
+
+// CreateCase inserts a new case. A case with the same number already stored
+// is EConflict.
+func (s *Store) CreateCase(ctx context.Context, c *weiquan.Case) error {
+	if c.ID == "" {
+		return errors.New("store: create case: case has no number")
+	}
+	_, err := s.cases.InsertOne(ctx, c)
+	return duplicate("create case "+c.ID, err, msgCaseExists)
+}
+
+// GetCase returns the case with the given number, or ENotFound.
+func (s *Store) GetCase(ctx context.Context, id string) (*weiquan.Case, error) {
+	var c weiquan.Case
+	err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
+	if err != nil {
+		return nil, notFound("get case "+id, err, msgCaseNotFound)
+	}
+	return &c, nil
+}
+
+// SaveCase writes c as one atomic single-document update filtered on {_id: c.ID, version: expected};
+// on success c.Version == expected+1 and UpdatedAt set by caller is kept. Stale version → EConflict
+// (message says the case was changed by someone else, reload); missing → ENotFound.
+func (s *Store) SaveCase(ctx context.Context, c *weiquan.Case, expected int64) error {
+	op := fmt.Sprintf("save case %s at version %d", c.ID, expected)
+	// Write a copy so that c keeps its version when the save fails and the
+	// caller can report or retry with what it had.
+	doc := *c
+	doc.Version = expected + 1
+
+	var err error
+	if s.opts.Embedded {
+		err = s.saveCaseLocked(ctx, op, &doc, expected)
+	} else {
+		err = s.saveCaseAtomic(ctx, op, &doc, expected)
+	}
+	if err != nil {
+		return err
+	}
+	c.Version = doc.Version
+	return nil
+}
+
+// saveCaseAtomic lets MongoDB compare and swap in one update.
+func (s *Store) saveCaseAtomic(ctx context.Context, op string, doc *weiquan.Case, expected int64) error {
+	filter := bson.D{{Key: "_id", Value: doc.ID}, {Key: "version", Value: expected}}
+	res, err := s.cases.ReplaceOne(ctx, filter, doc)
+	if err != nil {
+		return storeError(op, err)
+	}
+	if res.MatchedCount == 1 {
+		return nil
+	}
+	// Nothing matched: either the case is gone or someone saved first. Only
+	// this rare path pays for the second read that tells them apart.
+	var current struct {
+		Version int64 `bson:"version"`
+	}
+	err = s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: doc.ID}},
+		options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&current)
+	if err != nil {
+		return notFound(op, err, msgCaseNotFound)
+	}
+	return weiquan.WrapError(weiquan.EConflict, msgCaseConflict,
+		fmt.Errorf("store: %s: stored version is %d", op, current.Version))
+}
+
+// saveCaseLocked compares and swaps under this process's per-case lock,
+// because FerretDB's update is a query followed by an unlocked write: two
+// concurrent updates filtered on the same version would both succeed. Both
+// statements filter on _id alone, the only filter FerretDB's SQLite backend
+// answers from an index.
+func (s *Store) saveCaseLocked(ctx context.Context, op string, doc *weiquan.Case, expected int64) error {
+	unlock, err := s.lock(ctx, collCases, doc.ID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	byID := bson.D{{Key: "_id", Value: doc.ID}}
+	var current struct {
+		Version int64 `bson:"version"`
+	}
+	err = s.cases.FindOne(ctx, byID, options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&current)
+	if err != nil {
+		return notFound(op, err, msgCaseNotFound)
+	}
+	if current.Version != expected {
+		return weiquan.WrapError(weiquan.EConflict, msgCaseConflict,
+			fmt.Errorf("store: %s: stored version is %d", op, current.Version))
+	}
+	res, err := s.cases.ReplaceOne(ctx, byID, doc)
+	if err != nil {
+		return storeError(op, err)
+	}
+	if res.MatchedCount == 0 {
+		return weiquan.WrapError(weiquan.ENotFound, msgCaseNotFound,
+			fmt.Errorf("store: %s: case disappeared while saving", op))
+	}
+	return nil
+}

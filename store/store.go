@@ -1,0 +1,210 @@
+// Package store is the system of record: cases, users, sessions and units in
+// MongoDB (or the embedded FerretDB, which speaks the same protocol). It is
+// the only package that knows the driver; everything it returns is a domain
+// type or a *weiquan.Error.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+)
+
+// Collection names.
+const (
+	collCases    = "cases"
+	collCounters = "counters"
+	collUsers    = "users"
+	collSessions = "sessions"
+	collUnits    = "units"
+)
+
+// Options tune a Store to the server behind it.
+type Options struct {
+	// Embedded is set for the in-process FerretDB (SQLite): it has no atomic read-modify-write
+	// (findAndModify/update = query then write, unlocked) and pushes down only `{_id: x}` filters.
+	// The store then serialises read-modify-write per key inside this process and filters by _id only.
+	Embedded bool
+	Now      func() time.Time // injectable clock; default time.Now
+}
+
+// Store is the MongoDB-backed system of record. It is safe for concurrent use.
+type Store struct {
+	client *mongo.Client
+	db     *mongo.Database
+	opts   Options
+
+	cases    *mongo.Collection
+	counters *mongo.Collection
+	users    *mongo.Collection
+	sessions *mongo.Collection
+	units    *mongo.Collection
+
+	// locks serialises read-modify-write per document when Embedded; see
+	// Options.Embedded. Unused against MongoDB, whose updates are atomic.
+	locks keyedMutex
+}
+
+// Open connects to the server at uri, checks that it answers and creates the
+// collections and indexes the store needs (idempotently).
+func Open(ctx context.Context, uri, dbName string, opts Options) (*Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("weiquan"))
+	if err != nil {
+		// Connect only parses and validates options; it does not dial.
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	// A case is acknowledged to a person (case number read back to the
+	// caller) only once it survives a primary failover. A counter must too,
+	// or a rolled-back $inc would hand out the same case number twice.
+	majority := options.Collection().SetWriteConcern(writeconcern.Majority())
+	db := client.Database(dbName)
+	s := &Store{
+		client:   client,
+		db:       db,
+		opts:     opts,
+		cases:    db.Collection(collCases, majority),
+		counters: db.Collection(collCounters, majority),
+		users:    db.Collection(collUsers),
+		sessions: db.Collection(collSessions),
+		units:    db.Collection(collUnits),
+	}
+	if err := s.Ping(ctx); err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	if err := s.ensureSchema(ctx); err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close disconnects from the server.
+func (s *Store) Close(ctx context.Context) error {
+	if err := s.client.Disconnect(ctx); err != nil && !errors.Is(err, mongo.ErrClientDisconnected) {
+		return fmt.Errorf("store: disconnect: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the server answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return storeError("ping", s.client.Ping(ctx, readpref.Primary()))
+}
+
+// Collections returns the names of the collections the store uses, so that
+// the embedded server can repair their _id indexes.
+func (s *Store) Collections() []string {
+	return []string{collCases, collCounters, collUsers, collSessions, collUnits}
+}
+
+// DropDatabase removes the store's database. Tests use it to clean up.
+func (s *Store) DropDatabase(ctx context.Context) error {
+	return storeError("drop database", s.db.Drop(ctx))
+}
+
+// ensureSchema creates every collection explicitly, so that the embedded
+// server has a table for each before its _id index is repaired, and the
+// indexes needed for correctness.
+func (s *Store) ensureSchema(ctx context.Context) error {
+	for _, name := range s.Collections() {
+		err := s.db.CreateCollection(ctx, name)
+		var ce mongo.CommandError
+		if errors.As(err, &ce) && ce.HasErrorCode(codeNamespaceExists) {
+			continue
+		}
+		if err != nil {
+			return storeError("create collection "+name, err)
+		}
+	}
+	indexes := []struct {
+		coll  *mongo.Collection
+		model mongo.IndexModel
+	}{
+		{s.users, mongo.IndexModel{
+			Keys:    bson.D{{Key: "username", Value: 1}},
+			Options: options.Index().SetName("username_unique").SetUnique(true),
+		}},
+		{s.sessions, mongo.IndexModel{
+			Keys:    bson.D{{Key: "user_id", Value: 1}},
+			Options: options.Index().SetName("user_id"),
+		}},
+	}
+	for _, ix := range indexes {
+		if _, err := ix.coll.Indexes().CreateOne(ctx, ix.model); err != nil {
+			return storeError("create index on "+ix.coll.Name(), err)
+		}
+	}
+	return nil
+}
+
+// lock serialises read-modify-write on one document when the server cannot
+// do it atomically (see Options.Embedded). Against MongoDB it does nothing.
+func (s *Store) lock(ctx context.Context, coll, id string) (unlock func(), err error) {
+	if !s.opts.Embedded {
+		return func() {}, nil
+	}
+	unlock, err = s.locks.lock(ctx, coll+"/"+id)
+	if err != nil {
+		// The id stays out of the message: for sessions it is a token hash.
+		return nil, storeError("wait for lock in "+coll, err)
+	}
+	return unlock, nil
+}
+
+// keyedMutex is a set of mutexes created on demand per key and forgotten
+// when nobody holds or waits for them, so that it does not grow with the
+// number of documents ever touched.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	ch   chan struct{} // holds a token while locked; a channel so that waiting can observe ctx
+	refs int           // holders and waiters
+}
+
+func (k *keyedMutex) lock(ctx context.Context, key string) (func(), error) {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = make(map[string]*keyLock)
+	}
+	l := k.m[key]
+	if l == nil {
+		l = &keyLock{ch: make(chan struct{}, 1)}
+		k.m[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+
+	release := func() {
+		k.mu.Lock()
+		l.refs--
+		if l.refs == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
+	select {
+	case l.ch <- struct{}{}:
+		return func() {
+			<-l.ch
+			release()
+		}, nil
+	case <-ctx.Done():
+		release()
+		return nil, ctx.Err()
+	}
+}

@@ -1,0 +1,81 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"weiquan"
+)
+
+// CaseStore is what registration needs from the system of record.
+type CaseStore interface {
+	NextCaseID(ctx context.Context, at time.Time) (string, error)
+	CreateCase(ctx context.Context, c *weiquan.Case) error
+}
+
+// Intake registers validated cases.
+type Intake struct {
+	Store CaseStore
+	Now   func() time.Time
+}
+
+// Register numbers a validated draft, records its first event and stores it.
+// The returned case is exactly what a later read returns.
+func (in *Intake) Register(ctx context.Context, actor weiquan.Actor, draft weiquan.Case) (*weiquan.Case, error) {
+	return in.RegisterAt(ctx, actor, draft, in.Now())
+}
+
+// RegisterAt registers a case as received at a given time: for imports and
+// synthetic data whose cases arrived in the past.
+func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft weiquan.Case, at time.Time) (*weiquan.Case, error) {
+	now := weiquan.InShanghai(at)
+	id, err := in.Store.NextCaseID(ctx, now)
+	if err != nil {
+		return nil, fmt.Errorf("register: number case: %w", err)
+	}
+	c := draft
+	c.ID = id
+	c.Version = 1
+	c.Status = weiquan.StatusRegistered
+	c.Outcome = weiquan.OutcomeNone
+	c.Source.Type = sourceType(c.Channel)
+	c.Source.OperatorID = actor.UserID
+	if c.Demands == nil {
+		c.Demands = []string{}
+	}
+	c.Links = []weiquan.Link{}
+	c.Events = []weiquan.Event{{
+		Seq: 1, At: now, Actor: actorName(actor), Type: weiquan.EventRegistered,
+		To: weiquan.StatusRegistered, Public: true, Note: registeredNote(c),
+	}}
+	c.CreatedAt, c.UpdatedAt = now, now
+	if err := in.Store.CreateCase(ctx, &c); err != nil {
+		return nil, fmt.Errorf("register case %s: %w", id, err)
+	}
+	return &c, nil
+}
+
+func sourceType(ch weiquan.Channel) string {
+	switch {
+	case ch.IsHotline():
+		return "hotline"
+	case ch == weiquan.ChannelWeb:
+		return "web"
+	default:
+		return "api"
+	}
+}
+
+func actorName(a weiquan.Actor) string {
+	if a.UserID == "" {
+		return "system"
+	}
+	return a.UserID
+}
+
+func registeredNote(c weiquan.Case) string {
+	kind, _ := weiquan.Lookup(weiquan.Vocabulary.Kinds, string(c.Kind))
+	ch, _ := weiquan.Lookup(weiquan.Vocabulary.Channels, string(c.Channel))
+	return fmt.Sprintf("%s已登记（%s）", kind.Label, ch.Label)
+}
