@@ -104,8 +104,20 @@ type Case struct {
 	Policy      string      `json:"policy" bson:"policy"`
 	Links       []Link      `json:"links" bson:"links"`
 	Events      []Event     `json:"events" bson:"events"`
-	CreatedAt   time.Time   `json:"created_at" bson:"created_at"`
-	UpdatedAt   time.Time   `json:"updated_at" bson:"updated_at"`
+	// Routing is the last routing decision with its explanation.
+	Routing *RoutingDecision `json:"routing,omitempty" bson:"routing,omitempty"`
+	// Result holds what closing the case established.
+	Result Result `json:"result" bson:"result"`
+	// Mediation tracks pauses (Order 20 Art. 20: time for testing or
+	// appraisal does not count against mediate_by).
+	Mediation Mediation `json:"mediation" bson:"mediation"`
+	// Alerts are the deadline warnings and overdue notices already raised,
+	// so the sweeper raises each once.
+	Alerts []Alert `json:"alerts" bson:"alerts"`
+	// Flags are signals for people: "cluster" (群体性投诉), "possible_duplicate".
+	Flags     []string  `json:"flags" bson:"flags"`
+	CreatedAt time.Time `json:"created_at" bson:"created_at"`
+	UpdatedAt time.Time `json:"updated_at" bson:"updated_at"`
 }
 
 // Source says who recorded the case and how.
@@ -157,6 +169,46 @@ type Deadlines struct {
 	AcceptBy  *time.Time `json:"accept_by,omitempty" bson:"accept_by,omitempty"`
 	MediateBy *time.Time `json:"mediate_by,omitempty" bson:"mediate_by,omitempty"`
 	VerifyBy  *time.Time `json:"verify_by,omitempty" bson:"verify_by,omitempty"`
+	// TrackBy is the deadline of an ODR enterprise or station before the case
+	// escalates back to routing.
+	TrackBy *time.Time `json:"track_by,omitempty" bson:"track_by,omitempty"`
+	// NoticeBy is when the complainant or reporter must have been told the
+	// outcome (termination notice, reporter notice).
+	NoticeBy *time.Time `json:"notice_by,omitempty" bson:"notice_by,omitempty"`
+}
+
+// RoutingDecision is where routing sent a case and why.
+type RoutingDecision struct {
+	Rule        string    `json:"rule" bson:"rule"` // rule name, e.g. "county-agency"
+	Line        int       `json:"line" bson:"line"` // line of the rule in its file
+	Track       Track     `json:"track" bson:"track"`
+	UnitID      string    `json:"unit_id" bson:"unit_id"`
+	Department  string    `json:"department" bson:"department"`
+	Explanation []string  `json:"explanation" bson:"explanation"`
+	At          time.Time `json:"at" bson:"at"`
+}
+
+// Result is what a closed case established.
+type Result struct {
+	AmountRecoveredFen int64  `json:"amount_recovered_fen" bson:"amount_recovered_fen"` // 挽回经济损失
+	Ground             string `json:"ground" bson:"ground"`                             // rejection ground code
+	Hotline            string `json:"hotline" bson:"hotline"`                           // where to go instead, when out of jurisdiction
+	Answer             string `json:"answer" bson:"answer"`                             // inquiry answer
+	Note               string `json:"note" bson:"note"`
+}
+
+// Mediation records pauses of mediation.
+type Mediation struct {
+	PausedAt   *time.Time `json:"paused_at,omitempty" bson:"paused_at,omitempty"`
+	PausedDays int        `json:"paused_days" bson:"paused_days"` // working days paused so far
+}
+
+// Alert is one deadline warning or overdue notice.
+type Alert struct {
+	Deadline string    `json:"deadline" bson:"deadline"` // accept_by, mediate_by, verify_by, track_by, notice_by
+	Kind     string    `json:"kind" bson:"kind"`         // warning, overdue
+	Due      time.Time `json:"due" bson:"due"`           // the deadline it was raised for
+	At       time.Time `json:"at" bson:"at"`
 }
 
 // Link relates a case to another one.
@@ -206,7 +258,8 @@ func InShanghai(t time.Time) time.Time {
 func (c *Case) NormalizeTimes() {
 	c.CreatedAt = InShanghai(c.CreatedAt)
 	c.UpdatedAt = InShanghai(c.UpdatedAt)
-	for _, d := range []**time.Time{&c.Deadlines.AcceptBy, &c.Deadlines.MediateBy, &c.Deadlines.VerifyBy} {
+	for _, d := range []**time.Time{&c.Deadlines.AcceptBy, &c.Deadlines.MediateBy, &c.Deadlines.VerifyBy,
+		&c.Deadlines.TrackBy, &c.Deadlines.NoticeBy, &c.Mediation.PausedAt} {
 		if *d != nil {
 			t := InShanghai(**d)
 			*d = &t
@@ -214,5 +267,18 @@ func (c *Case) NormalizeTimes() {
 	}
 	for i := range c.Events {
 		c.Events[i].At = InShanghai(c.Events[i].At)
+	}
+	if c.Routing != nil {
+		r := *c.Routing
+		r.At = InShanghai(r.At)
+		c.Routing = &r
+	}
+	if c.Alerts != nil {
+		alerts := make([]Alert, len(c.Alerts))
+		for i, a := range c.Alerts {
+			a.At, a.Due = InShanghai(a.At), InShanghai(a.Due)
+			alerts[i] = a
+		}
+		c.Alerts = alerts
 	}
 }

@@ -50,6 +50,12 @@ func present(c *weiquan.Case) *weiquan.Case {
 	if out.Events == nil {
 		out.Events = []weiquan.Event{}
 	}
+	if out.Alerts == nil {
+		out.Alerts = []weiquan.Alert{}
+	}
+	if out.Flags == nil {
+		out.Flags = []string{}
+	}
 	return &out
 }
 
