@@ -19,6 +19,19 @@ type Unit struct {
 	DivisionCode string   `json:"division_code" bson:"division_code"`
 	ParentID     string   `json:"parent_id" bson:"parent_id"`                 // the unit above (county → city → province)
 	Example      bool     `json:"example,omitempty" bson:"example,omitempty"` // shipped sample (示例), not a real body
+	// USCC is an ODR enterprise's own credit code: complaints against it go
+	// to it first.
+	USCC string `json:"uscc,omitempty" bson:"uscc,omitempty"`
+	// Members are the credit codes of the businesses a station mediates for.
+	Members []string `json:"members,omitempty" bson:"members,omitempty"`
+	// MaxAmountFen is an arbitration body's ceiling for small claims.
+	MaxAmountFen int64 `json:"max_amount_fen,omitempty" bson:"max_amount_fen,omitempty"`
+	// Covers lists the division codes (county or city) a station or
+	// arbitration body serves.
+	Covers []string `json:"covers,omitempty" bson:"covers,omitempty"`
+	// DeadlineDays overrides the policy's working days for this station or
+	// ODR enterprise.
+	DeadlineDays int `json:"deadline_days,omitempty" bson:"deadline_days,omitempty"`
 }
 
 // FujianUnits generates the default set from the division table: an agency
