@@ -31,8 +31,11 @@ type Resolution struct {
 // companies ("湖里大道", "城厢镇", "沙县小吃", "华安证券"): it counts only right
 // after a Fujian city or the province, or at the very start of an address
 // that goes on like an address, and never when a road, town or business word
-// follows it. A full county name outranks bare names; two different full
-// names, or two cities, are a conflict.
+// follows it. Written directly after its own city ("福州连江市场路",
+// "泉州泉港站前路", "福州鼓楼东街口") a bare name is the county whatever
+// follows, unless it begins a road name or names a business. A full county
+// name outranks bare names; two different full names, or two cities, are a
+// conflict.
 //
 // A province or a prominent city outside Fujian, written as one ("南京市",
 // "南京鼓楼", "浙江杭州"), makes the address resolve to "": it is not ours, or
@@ -400,6 +403,10 @@ func addrAccept(rs []rune, ms []addrMention) {
 				m.accepted = true
 				break
 			}
+			if i > 0 && addrRightAfterItsCity(ms[i-1], *m) {
+				m.accepted = !addrFollowedByRoad(rs[m.end:]) && !addrHasPrefix(rs[m.end:], addrBusinessWords)
+				break
+			}
 			if addrFollowedByNonPlace(rs[m.end:]) {
 				break
 			}
@@ -450,7 +457,11 @@ func addrAtStart(before []rune) bool {
 var (
 	addrDirections = []rune("东西南北中")
 	addrNumerals   = []rune("一二三四五六七八九十0123456789")
-	addrRoadWords  = []string{"路", "街", "大道", "道", "巷", "弄"}
+	addrRoadWords  = []string{"路", "街", "大道", "大街", "道", "巷", "弄"}
+	// addrDirectionRoadWords follow a direction in a road name ("思明南路",
+	// "湖里东大道"); a direction before a plain 街 is a street of the
+	// county's town instead ("鼓楼东街口", "鲤城西街").
+	addrDirectionRoadWords = []string{"路", "大道", "大街"}
 	// addrNonPlaceWords after a name make it a town, village, estate,
 	// landmark or business rather than a division; 区/县/市 here mean a
 	// different division of the same stem (贵州 台江县, 鹤岗 东山区), since
@@ -460,6 +471,15 @@ var (
 		"市场", "大学", "学院", "中学", "小学", "学校", "医院", "银行", "公司", "集团", "商行", "店",
 		"宾馆", "办事处", "会馆", "站", "机场", "码头", "港", "航空", "证券", "保险", "小吃", "堂",
 		"家居", "桥", "寺", "门", "区", "县", "市",
+	}
+	// addrBusinessWords are the addrNonPlaceWords that make a county name
+	// part of a business or of a body that usually sits outside the county
+	// it is named after ("沙县小吃", "华安证券", "平和堂", a 会馆 of people
+	// from elsewhere), even right after the county's own city. The others
+	// (镇, 市场, 站, 公园, 医院 …) there are a place in the county.
+	addrBusinessWords = []string{
+		"小吃", "证券", "保险", "银行", "公司", "集团", "商行", "店", "宾馆", "航空", "家居", "堂",
+		"会馆", "办事处",
 	}
 	// addrStrongSuffixes after a province or city name make it an
 	// administrative name for certain: 省, 市, 自治区, 壮族/回族/维吾尔 …,
@@ -497,6 +517,31 @@ func addrFollowedByNonPlace(rest []rune) bool {
 		return true
 	}
 	return addrHasPrefix(rest, addrNonPlaceWords)
+}
+
+// addrRightAfterItsCity reports whether the bare county name m is written
+// directly after its own city ("福州连江", "福建省福州市连江"), with nothing,
+// not even punctuation, in between.
+func addrRightAfterItsCity(prev, m addrMention) bool {
+	return prev.accepted && prev.kind == addrCity && prev.end == m.start && prev.code == weiquan.CityCode(m.code)
+}
+
+// addrFollowedByRoad reports whether the text after a bare name makes it
+// the start of a road name: "湖里大道", "湖里大街", "思明南路", "湖滨南二路".
+func addrFollowedByRoad(rest []rune) bool {
+	j := 0
+	direction := j < len(rest) && slices.Contains(addrDirections, rest[j])
+	if direction {
+		j++
+	}
+	numeral := j < len(rest) && slices.Contains(addrNumerals, rest[j])
+	if numeral {
+		j++
+	}
+	if direction && !numeral {
+		return addrHasPrefix(rest[j:], addrDirectionRoadWords)
+	}
+	return addrHasPrefix(rest[j:], addrRoadWords)
 }
 
 func addrStrongSuffix(rest []rune) bool {
