@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"weiquan"
 )
@@ -32,10 +31,11 @@ func storeError(op string, err error) error {
 	return err
 }
 
+// unavailable reports a server that did not answer in time (server
+// selection ends with a deadline too) or a connection that broke. A caller
+// that gave up (context.Canceled) is not the database's fault.
 func unavailable(err error) bool {
-	var sel topology.ServerSelectionError
-	return errors.As(err, &sel) ||
-		mongo.IsNetworkError(err) ||
+	return mongo.IsNetworkError(err) ||
 		mongo.IsTimeout(err) ||
 		errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, mongo.ErrClientDisconnected)

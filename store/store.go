@@ -104,7 +104,8 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Collections returns the names of the collections the store uses, so that
-// the embedded server can repair their _id indexes.
+// the embedded server can repair their _id indexes. Open creates them all,
+// so the repair can run right after it.
 func (s *Store) Collections() []string {
 	return []string{collCases, collCounters, collUsers, collSessions, collUnits}
 }

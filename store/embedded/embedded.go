@@ -3,8 +3,13 @@
 // store talks to it over the MongoDB wire protocol on a loopback port, like
 // to any MongoDB server.
 //
-// It is sized for one office, not a province: FerretDB answers only `_id`
-// equality from an index and scans the whole table for every other filter.
+// What it is for: one office or a pilot, tens of thousands of cases, one
+// weiquan process. FerretDB's SQLite backend answers only a filter that is
+// exactly `{_id: x}` from an index (after RepairIDIndexes: about a
+// millisecond per case read at 50,000 cases on 2 cores); every other filter
+// reads and decodes the whole collection in Go, roughly 16–40 µs per
+// document. Production, and anything that needs several instances, runs on
+// MongoDB.
 package embedded
 
 import (
