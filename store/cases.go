@@ -29,17 +29,29 @@ const (
 // allocated for is never created.
 func (s *Store) NextCaseID(ctx context.Context, at time.Time) (string, error) {
 	day := at.In(weiquan.Shanghai).Format("20060102")
+	first, err := s.allocateSeq(ctx, day, 1)
+	if err != nil {
+		return "", err
+	}
+	return caseID(day, first), nil
+}
+
+func caseID(day string, seq int64) string { return fmt.Sprintf("%s%06d", day, seq) }
+
+// allocateSeq reserves n consecutive sequence numbers of a day with one
+// atomic $inc and returns the first.
+func (s *Store) allocateSeq(ctx context.Context, day string, n int) (int64, error) {
 	key := "case-" + day
 	op := "allocate case number for " + day
 
 	unlock, err := s.lock(ctx, collCounters, key)
 	if err != nil {
-		return "", err
+		return 0, err
 	}
 	defer unlock()
 
 	update := bson.D{
-		{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(1)}}},
+		{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(n)}}},
 		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: s.opts.Now()}}},
 	}
 	opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
@@ -53,13 +65,14 @@ func (s *Store) NextCaseID(ctx context.Context, at time.Time) (string, error) {
 		err = s.counters.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: key}}, update, opts).Decode(&counter)
 	}
 	if err != nil {
-		return "", storeError(op, err)
+		return 0, storeError(op, err)
 	}
-	if counter.Seq < 1 || counter.Seq > maxDailySeq {
-		return "", weiquan.WrapError(weiquan.EInternal, msgCaseIDsUsedUp,
+	first := counter.Seq - int64(n) + 1
+	if first < 1 || counter.Seq > maxDailySeq {
+		return 0, weiquan.WrapError(weiquan.EInternal, msgCaseIDsUsedUp,
 			fmt.Errorf("store: %s: sequence %d out of range", op, counter.Seq))
 	}
-	return fmt.Sprintf("%s%06d", day, counter.Seq), nil
+	return first, nil
 }
 
 // CreateCase inserts a new case. A case with the same number already stored

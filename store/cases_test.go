@@ -384,3 +384,69 @@ func TestClosedStoreUnavailable(t *testing.T) {
 		t.Errorf("GetCase on a closed store: code %q (%v), want %q", got, err, weiquan.EUnavailable)
 	}
 }
+
+func TestInsertNewCaseConcurrent(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	day := time.Date(2026, 11, 26, 9, 0, 0, 0, weiquan.Shanghai)
+	const writers, each = 16, 25
+	ids := make(chan string, writers*each)
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				at := day
+				if i%5 == 0 {
+					at = day.Add(24 * time.Hour) // batches that span two days
+				}
+				c := &weiquan.Case{Kind: weiquan.KindInquiry, Description: fmt.Sprintf("%d/%d", w, i), CreatedAt: at}
+				if err := s.InsertNewCase(ctx, c); err != nil {
+					t.Error(err)
+					return
+				}
+				ids <- c.ID
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[string]bool{}
+	perDay := map[string]int{}
+	for id := range ids {
+		if seen[id] {
+			t.Errorf("case number %s given twice", id)
+		}
+		seen[id] = true
+		perDay[id[:8]]++
+		got, err := s.GetCase(ctx, id)
+		if err != nil {
+			t.Fatalf("get %s: %v", id, err)
+		}
+		if got.ID != id {
+			t.Errorf("got %s, want %s", got.ID, id)
+		}
+	}
+	if len(seen) != writers*each {
+		t.Errorf("got %d cases, want %d", len(seen), writers*each)
+	}
+	// Numbers are dense per day: the batches reserve exactly what they use.
+	for d, n := range perDay {
+		for seq := 1; seq <= n; seq++ {
+			if id := fmt.Sprintf("%s%06d", d, seq); !seen[id] {
+				t.Errorf("number %s missing: numbering has a gap", id)
+			}
+		}
+	}
+	if perDay["20261126"] != 320 || perDay["20261127"] != 80 {
+		t.Errorf("got per-day counts %v", perDay)
+	}
+}
+
+func TestInsertNewCaseRefusesNumbered(t *testing.T) {
+	s := storetest.New(t)
+	if err := s.InsertNewCase(context.Background(), &weiquan.Case{ID: "20261126000001"}); err == nil {
+		t.Error("a case with a number was inserted as new")
+	}
+}

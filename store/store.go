@@ -51,6 +51,8 @@ type Store struct {
 	// locks serialises read-modify-write per document when Embedded; see
 	// Options.Embedded. Unused against MongoDB, whose updates are atomic.
 	locks keyedMutex
+
+	intake *intakeBatcher
 }
 
 // Open connects to the server at uri, checks that it answers and creates the
@@ -87,11 +89,13 @@ func Open(ctx context.Context, uri, dbName string, opts Options) (*Store, error)
 		_ = client.Disconnect(context.WithoutCancel(ctx))
 		return nil, err
 	}
+	s.startIntake()
 	return s, nil
 }
 
 // Close disconnects from the server.
 func (s *Store) Close(ctx context.Context) error {
+	s.stopIntake()
 	if err := s.client.Disconnect(ctx); err != nil && !errors.Is(err, mongo.ErrClientDisconnected) {
 		return fmt.Errorf("store: disconnect: %w", err)
 	}

@@ -8,15 +8,15 @@ import (
 	"weiquan"
 )
 
-// CaseStore is what registration needs from the system of record.
-type CaseStore interface {
-	NextCaseID(ctx context.Context, at time.Time) (string, error)
-	CreateCase(ctx context.Context, c *weiquan.Case) error
+// NewCaseStore is what registration needs from the system of record: it
+// numbers a case from the day of its CreatedAt and stores it durably.
+type NewCaseStore interface {
+	InsertNewCase(ctx context.Context, c *weiquan.Case) error
 }
 
 // Intake registers validated cases.
 type Intake struct {
-	Store CaseStore
+	Store NewCaseStore
 	Now   func() time.Time
 }
 
@@ -30,12 +30,8 @@ func (in *Intake) Register(ctx context.Context, actor weiquan.Actor, draft weiqu
 // synthetic data whose cases arrived in the past.
 func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft weiquan.Case, at time.Time) (*weiquan.Case, error) {
 	now := weiquan.InShanghai(at)
-	id, err := in.Store.NextCaseID(ctx, now)
-	if err != nil {
-		return nil, fmt.Errorf("register: number case: %w", err)
-	}
 	c := draft
-	c.ID = id
+	c.ID = ""
 	c.Version = 1
 	c.Status = weiquan.StatusRegistered
 	c.Outcome = weiquan.OutcomeNone
@@ -50,8 +46,8 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 		To: weiquan.StatusRegistered, Public: true, Note: registeredNote(c),
 	}}
 	c.CreatedAt, c.UpdatedAt = now, now
-	if err := in.Store.CreateCase(ctx, &c); err != nil {
-		return nil, fmt.Errorf("register case %s: %w", id, err)
+	if err := in.Store.InsertNewCase(ctx, &c); err != nil {
+		return nil, fmt.Errorf("register case: %w", err)
 	}
 	return &c, nil
 }
