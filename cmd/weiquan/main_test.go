@@ -232,6 +232,10 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	}
 
 	cmd, base := start()
+	// One sign-in before the load: argon2id under -race is slow, and the
+	// kill must land while cases are being written, not while signing in.
+	c := &client{t: t, base: base, http: &http.Client{Timeout: 10 * time.Second}}
+	c.login("admin", password)
 	acked := map[string][]byte{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -240,8 +244,6 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			c := &client{t: t, base: base, http: &http.Client{Timeout: 10 * time.Second}}
-			c.login("admin", password)
 			for i := 0; ; i++ {
 				select {
 				case <-stopClients:
@@ -263,7 +265,16 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 			}
 		}(w)
 	}
-	time.Sleep(2 * time.Second)
+	// Kill once enough cases are acknowledged that the test means something,
+	// with writes still in flight.
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 100 {
+			break
+		}
+	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +290,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
 	}()
-	c := &client{t: t, base: base, http: &http.Client{Timeout: 10 * time.Second}}
+	c = &client{t: t, base: base, http: &http.Client{Timeout: 10 * time.Second}}
 	c.login("admin", password)
 	for id, want := range acked {
 		status, got := c.do("GET", "/api/v1/cases/"+id, nil)
