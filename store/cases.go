@@ -82,7 +82,11 @@ func (s *Store) CreateCase(ctx context.Context, c *weiquan.Case) error {
 		return errors.New("store: create case: case has no number")
 	}
 	_, err := s.cases.InsertOne(ctx, c)
-	return duplicate("create case "+c.ID, err, msgCaseExists)
+	if err != nil {
+		return duplicate("create case "+c.ID, err, msgCaseExists)
+	}
+	s.feed.published(c.ID)
+	return nil
 }
 
 // GetCase returns the case with the given number, or ENotFound.
@@ -115,6 +119,7 @@ func (s *Store) SaveCase(ctx context.Context, c *weiquan.Case, expected int64) e
 		return err
 	}
 	c.Version = doc.Version
+	s.feed.published(c.ID)
 	return nil
 }
 

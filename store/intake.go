@@ -129,6 +129,13 @@ func (s *Store) writeIntakeBatch(batch []*intakeReq) {
 			docs[i] = r.c
 		}
 		errs := s.insertMany(ctx, docs)
+		written := make([]string, 0, len(reqs))
+		for i, r := range reqs {
+			if errs[i] == nil {
+				written = append(written, r.c.ID)
+			}
+		}
+		s.feed.published(written...)
 		for i, r := range reqs {
 			if errs[i] != nil {
 				r.c.ID = ""

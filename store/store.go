@@ -53,6 +53,7 @@ type Store struct {
 	locks keyedMutex
 
 	intake *intakeBatcher
+	feed   feed
 }
 
 // Open connects to the server at uri, checks that it answers and creates the
