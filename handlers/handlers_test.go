@@ -51,7 +51,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, weiquan.Shanghai)}
-	accounts := &workflow.Accounts{Store: st, Now: clk.Now, IdleTimeout: 30 * time.Minute, MaxAge: 8 * time.Hour}
+	accounts := &workflow.Accounts{Store: st, Now: clk.Now, IdleTimeout: 30 * time.Minute, MaxAge: 8 * time.Hour, CacheTTL: 10 * time.Second}
 	for _, u := range []workflow.NewUser{
 		{Username: "op1", Password: testPassword, Role: weiquan.RoleOperator},
 		{Username: "off1", Password: testPassword, Role: weiquan.RoleOfficer, UnitIDs: []string{"amr-350203"}},

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -38,6 +39,18 @@ type Accounts struct {
 	// IdleTimeout ends a session nobody used for this long; MaxAge ends any
 	// session this long after sign-in.
 	IdleTimeout, MaxAge time.Duration
+	// CacheTTL is how long a checked session is trusted without reading the
+	// store again. Sign-out and password changes in this process take effect
+	// at once; another instance sees them within CacheTTL. Zero disables it.
+	CacheTTL time.Duration
+
+	cache sync.Map // session id → cachedSession
+}
+
+type cachedSession struct {
+	session *weiquan.Session
+	user    *weiquan.User
+	checked time.Time
 }
 
 // argon2id parameters: OWASP's minimum (19 MiB, 2 passes, 1 lane), which
@@ -201,6 +214,14 @@ func (a *Accounts) Authenticate(ctx context.Context, token string) (*weiquan.Use
 		return nil, errNoSession
 	}
 	id := SessionID(token)
+	now := a.Now()
+	if v, ok := a.cache.Load(id); ok {
+		cs := v.(cachedSession)
+		if now.Sub(cs.checked) < a.CacheTTL && now.Before(cs.session.ExpiresAt) && now.Sub(cs.session.LastSeenAt) <= a.IdleTimeout {
+			return cs.user, nil
+		}
+		a.cache.Delete(id)
+	}
 	s, err := a.Store.GetSession(ctx, id)
 	switch {
 	case weiquan.ErrorCode(err) == weiquan.ENotFound:
@@ -208,7 +229,6 @@ func (a *Accounts) Authenticate(ctx context.Context, token string) (*weiquan.Use
 	case err != nil:
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	now := a.Now()
 	if now.After(s.ExpiresAt) || now.Sub(s.LastSeenAt) > a.IdleTimeout {
 		_ = a.Store.DeleteSession(ctx, id)
 		return nil, weiquan.Errorf(weiquan.EUnauthorized, "登录已过期，请重新登录")
@@ -230,6 +250,10 @@ func (a *Accounts) Authenticate(ctx context.Context, token string) (*weiquan.Use
 		if err := a.Store.TouchSession(ctx, id, weiquan.InShanghai(now)); err != nil && !errors.Is(err, context.Canceled) {
 			return nil, fmt.Errorf("authenticate: touch: %w", err)
 		}
+		s.LastSeenAt = now
+	}
+	if a.CacheTTL > 0 {
+		a.cache.Store(id, cachedSession{session: s, user: u, checked: now})
 	}
 	return u, nil
 }
@@ -240,6 +264,7 @@ func (a *Accounts) Logout(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
+	a.cache.Delete(SessionID(token))
 	if err := a.Store.DeleteSession(ctx, SessionID(token)); err != nil && weiquan.ErrorCode(err) != weiquan.ENotFound {
 		return fmt.Errorf("logout: %w", err)
 	}

@@ -59,7 +59,8 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		}
 	}
 	now := time.Now
-	a.accounts = &workflow.Accounts{Store: st, Now: now, IdleTimeout: cfg.SessionIdle, MaxAge: cfg.SessionMaxAge}
+	a.accounts = &workflow.Accounts{Store: st, Now: now, IdleTimeout: cfg.SessionIdle, MaxAge: cfg.SessionMaxAge,
+		CacheTTL: 10 * time.Second}
 	a.intake = &workflow.Intake{Store: st, Now: now}
 	return a, nil
 }
