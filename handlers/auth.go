@@ -51,21 +51,21 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	token, u, err := s.accounts.Login(ctx, req.Username, req.Password, c.IP())
+	token, u, err := s.Accounts.Login(ctx, req.Username, req.Password, c.IP())
 	if err != nil {
 		return err
 	}
 	c.Cookie(&fiber.Cookie{
 		Name: sessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
-		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(s.accounts.MaxAge.Seconds()),
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(s.Accounts.MaxAge.Seconds()),
 	})
-	return c.JSON(loginResponse{Token: token, User: viewUser(u), At: weiquan.InShanghai(s.accounts.Now())})
+	return c.JSON(loginResponse{Token: token, User: viewUser(u), At: weiquan.InShanghai(s.Accounts.Now())})
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	if err := s.accounts.Logout(ctx, tokenOf(c)); err != nil {
+	if err := s.Accounts.Logout(ctx, tokenOf(c)); err != nil {
 		return err
 	}
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
@@ -89,7 +89,7 @@ const userKey = "weiquan.user"
 func (s *Server) requireSession(c *fiber.Ctx) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	u, err := s.accounts.Authenticate(ctx, tokenOf(c))
+	u, err := s.Accounts.Authenticate(ctx, tokenOf(c))
 	if err != nil {
 		return err
 	}

@@ -14,10 +14,12 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	cs, err := s.intake.Register(ctx, actor(c), draft)
+	a := actor(c)
+	cs, err := s.Intake.Register(ctx, a, draft)
 	if err != nil {
 		return err
 	}
+	s.writes.note(a.UserID, cs)
 	c.Location("/api/v1/cases/" + cs.ID)
 	return c.Status(fiber.StatusCreated).JSON(present(cs))
 }
@@ -29,7 +31,7 @@ func (s *Server) getCase(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	cs, err := s.store.GetCase(ctx, id)
+	cs, err := s.Store.GetCase(ctx, id)
 	if err != nil {
 		return err
 	}

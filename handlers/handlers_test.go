@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +19,7 @@ import (
 
 	"weiquan"
 	"weiquan/handlers"
+	"weiquan/search"
 	"weiquan/store"
 	"weiquan/store/storetest"
 	"weiquan/workflow"
@@ -47,7 +51,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := storetest.New(t)
 	ctx := context.Background()
-	if err := st.UpsertUnits(ctx, weiquan.FujianUnits()); err != nil {
+	if err := st.UpsertUnits(ctx, weiquan.FujianUnits()); err != nil { // the examples are not needed here
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, weiquan.Shanghai)}
@@ -55,6 +59,7 @@ func newEnv(t *testing.T) *env {
 	for _, u := range []workflow.NewUser{
 		{Username: "op1", Password: testPassword, Role: weiquan.RoleOperator},
 		{Username: "off1", Password: testPassword, Role: weiquan.RoleOfficer, UnitIDs: []string{"amr-350203"}},
+		{Username: "off2", Password: testPassword, Role: weiquan.RoleOfficer, UnitIDs: []string{"amr-350206"}},
 	} {
 		if _, err := accounts.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
@@ -62,7 +67,38 @@ func newEnv(t *testing.T) *env {
 	}
 	// Sessions must not predate the accounts' creation on the test clock.
 	clk.Add(time.Second)
-	app := handlers.New(handlers.Config{}, st, &workflow.Intake{Store: st, Now: clk.Now}, accounts)
+	units, err := workflow.DefaultUnits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := workflow.DefaultRouter(units)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := workflow.NewCalendar()
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := &workflow.Engine{Store: st, Router: router, Units: units, Calendar: cal, Policies: workflow.NewPolicies(), Now: clk.Now}
+	// A real on-disk index following the store, as in the service.
+	sub := st.Subscribe()
+	ix, err := search.Rebuild(ctx, filepath.Join(t.TempDir(), "index"),
+		search.Options{PhoneKey: []byte("test-phone-key-0123456789"), Now: clk.Now},
+		search.Source{Cases: st.ScanCases(ctx, time.Time{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fctx, stop := context.WithCancel(context.Background())
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		_ = (&search.Follower{Index: ix, Store: st, Changes: sub}).Run(fctx)
+	}()
+	t.Cleanup(func() { stop(); <-followed; sub.Close(); ix.Close() })
+	app := handlers.New(handlers.Config{}, handlers.Deps{
+		Store: st, Accounts: accounts, Engine: engine, Router: router, Units: units, Search: ix,
+		Intake: &workflow.Intake{Store: st, Now: clk.Now, Engine: engine},
+	})
 	return &env{t: t, app: app, store: st, clock: clk}
 }
 
@@ -275,7 +311,12 @@ func TestIntakeRoundTrip(t *testing.T) {
 		got, want any
 	}{
 		{"version", c.Version, int64(1)},
-		{"status", c.Status, weiquan.StatusRegistered},
+		{"status (routed at once)", c.Status, weiquan.StatusAssigned},
+		{"unit_id", c.UnitID, "amr-350203"},
+		{"track", c.Track, weiquan.TrackAgency},
+		{"department", c.Department, "consumer_protection"},
+		{"policy", c.Policy, "order20-2022"},
+		{"accept_by (7 working days)", c.Deadlines.AcceptBy.Format(time.RFC3339), "2026-12-07T23:59:59+08:00"},
 		{"source.type", c.Source.Type, "hotline"},
 		{"source.operator_id", c.Source.OperatorID, "u-op1"},
 		{"source.caller_number", c.Source.CallerNumber, "13800138000"},
@@ -284,8 +325,9 @@ func TestIntakeRoundTrip(t *testing.T) {
 		{"subject.amount_fen", c.Subject.AmountFen, int64(359900)},
 		{"subject.model", c.Subject.Model, "KFR-35GW"},
 		{"demands", strings.Join(c.Demands, ","), "refund"},
-		{"events", len(c.Events), 1},
+		{"events", len(c.Events), 2},
 		{"event type", c.Events[0].Type, weiquan.EventRegistered},
+		{"second event", c.Events[1].To, weiquan.StatusAssigned},
 		{"event actor", c.Events[0].Actor, "u-op1"},
 		{"event public", c.Events[0].Public, true},
 		{"created_at", c.CreatedAt.Equal(e.clock.Now()), true},
@@ -448,4 +490,175 @@ func containsHan(s string) bool {
 		}
 	}
 	return false
+}
+
+func TestActionsOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	op, off1, off2 := e.login("op1"), e.login("off1"), e.login("off2")
+	r := e.do("POST", "/api/v1/cases", op, validComplaint())
+	if r.status != 201 {
+		t.Fatalf("intake: %d %s", r.status, r.body)
+	}
+	id := r.json(t)["id"].(string)
+	path := func(action string) string { return "/api/v1/cases/" + id + "/actions/" + action }
+
+	steps := []struct {
+		name       string
+		token      string
+		action     string
+		body       any
+		wantStatus int
+		wantCase   string // status after a 200
+	}{
+		{"operator may not accept", op, "accept", map[string]any{"version": 1}, 403, ""},
+		{"officer of another unit may not accept", off2, "accept", map[string]any{"version": 1}, 403, ""},
+		{"stale version", off1, "accept", map[string]any{"version": 7}, 409, ""},
+		{"unknown field", off1, "accept", map[string]any{"version": 1, "foo": 1}, 400, ""},
+		{"unknown action", off1, "frobnicate", map[string]any{"version": 1}, 404, ""},
+		{"officer of the unit accepts", off1, "accept", map[string]any{"version": 1}, 200, "accepted"},
+		{"accept twice", off1, "accept", map[string]any{"version": 2}, 409, ""},
+		{"start mediation", off1, "start_mediation", map[string]any{"version": 2}, 200, "mediating"},
+		{"agreement with amount", off1, "record_agreement", map[string]any{"version": 3, "amount_recovered_fen": 359900, "note": "商家同意退货退款"}, 200, "closed"},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			r := e.do("POST", path(st.action), st.token, st.body)
+			if r.status != st.wantStatus {
+				t.Fatalf("got %d, want %d: %s", r.status, st.wantStatus, r.body)
+			}
+			m := r.json(t)
+			if st.wantStatus != 200 {
+				if msg, _ := m["error"].(map[string]any)["message"].(string); !containsHan(msg) {
+					t.Errorf("refusal without a Chinese reason: %s", r.body)
+				}
+				return
+			}
+			if m["status"] != st.wantCase {
+				t.Errorf("got status %v, want %s", m["status"], st.wantCase)
+			}
+		})
+	}
+	var c weiquan.Case
+	if err := json.Unmarshal(e.do("GET", "/api/v1/cases/"+id, off1, nil).body, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Outcome != weiquan.OutcomeResolved || c.Result.AmountRecoveredFen != 359900 {
+		t.Errorf("got outcome %q amount %d", c.Outcome, c.Result.AmountRecoveredFen)
+	}
+	if c.Deadlines.MediateBy == nil {
+		t.Error("accepting set no mediate_by")
+	}
+	if last := c.Events[len(c.Events)-1]; last.Actor != "u-off1" || last.To != weiquan.StatusClosed {
+		t.Errorf("last event %+v", last)
+	}
+}
+
+func TestRoutingExplain(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login("op1")
+	r := e.do("POST", "/api/v1/routing/explain", tok, validComplaint())
+	if r.status != 200 {
+		t.Fatalf("explain: %d %s", r.status, r.body)
+	}
+	var d workflow.Decision
+	if err := json.Unmarshal(r.body, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.UnitID != "amr-350203" || d.Track != weiquan.TrackAgency || len(d.Explanation) < 2 {
+		t.Errorf("got %+v", d)
+	}
+	if !strings.Contains(strings.Join(d.Explanation, "\n"), "amr-350203") {
+		t.Errorf("explanation does not name the unit: %v", d.Explanation)
+	}
+	finance := validComplaint()
+	finance["subject"].(map[string]any)["category"] = "finance"
+	r = e.do("POST", "/api/v1/routing/explain", tok, finance)
+	if err := json.Unmarshal(r.body, &d); err != nil || d.Hotline != "12378" {
+		t.Errorf("finance: got %+v (%v)", d, err)
+	}
+	if r := e.do("POST", "/api/v1/routing/explain", tok, map[string]any{"kind": "complaint"}); r.status != 422 {
+		t.Errorf("invalid draft: got %d, want 422", r.status)
+	}
+}
+
+func TestListCases(t *testing.T) {
+	e := newEnv(t)
+	op, off1, off2 := e.login("op1"), e.login("off1"), e.login("off2")
+	var ids []string
+	for i, addr := range []string{"厦门市思明区湖滨南路88号", "厦门市湖里区金山街道100号", "厦门市思明区莲前西路2号"} {
+		body := validComplaint()
+		body["respondent"].(map[string]any)["address"] = addr
+		body["respondent"].(map[string]any)["uscc"] = ""
+		body["description"] = fmt.Sprintf("第%d次投诉：空调漏水，商家拒绝退货。", i+1)
+		r := e.do("POST", "/api/v1/cases", op, body)
+		if r.status != 201 {
+			t.Fatalf("intake: %d %s", r.status, r.body)
+		}
+		ids = append(ids, r.json(t)["id"].(string))
+	}
+	list := func(token, query string) (int, []string, map[string]any) {
+		r := e.do("GET", "/api/v1/cases?"+query, token, nil)
+		m := r.json(t)
+		var got []string
+		if items, ok := m["items"].([]any); ok {
+			for _, it := range items {
+				got = append(got, it.(map[string]any)["id"].(string))
+			}
+		}
+		return r.status, got, m
+	}
+	tests := []struct {
+		name   string
+		token  string
+		query  string
+		status int
+		want   []string // in order
+	}{
+		{"operator sees all, newest first", op, "sort=created", 200, []string{ids[2], ids[1], ids[0]}},
+		{"Chinese text", op, "q=" + url.QueryEscape("漏水") + "&sort=created", 200, []string{ids[2], ids[1], ids[0]}},
+		{"officer sees only their unit", off1, "sort=created", 200, []string{ids[2], ids[0]}},
+		{"officer of the other unit", off2, "sort=created", 200, []string{ids[1]}},
+		{"officer cannot widen the scope", off2, "unit=amr-350203", 200, nil},
+		{"filter by county", op, "county=350206", 200, []string{ids[1]}},
+		{"by phone", op, "phone=13800138000&sort=created", 200, []string{ids[2], ids[1], ids[0]}},
+		{"unknown status", op, "status=lost", 422, nil},
+		{"bad page size", op, "page_size=1000", 422, nil},
+		{"bad phone", op, "phone=123", 422, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, got, m := list(tt.token, tt.query)
+			if status != tt.status {
+				t.Fatalf("got %d, want %d: %v", status, tt.status, m)
+			}
+			if status == 200 && strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+			if status == 422 && m["error"].(map[string]any)["fields"] == nil {
+				t.Errorf("422 without fields: %v", m)
+			}
+		})
+	}
+	// Paging with the cursor walks every case once.
+	var walked []string
+	cursor := ""
+	for range 5 {
+		_, got, m := list(op, "sort=created&page_size=2&cursor="+url.QueryEscape(cursor))
+		walked = append(walked, got...)
+		cursor, _ = m["next_cursor"].(string)
+		if cursor == "" {
+			break
+		}
+	}
+	if strings.Join(walked, ",") != strings.Join([]string{ids[2], ids[1], ids[0]}, ",") {
+		t.Errorf("paging walked %v", walked)
+	}
+	// An action is visible in the officer's next list.
+	r := e.do("POST", "/api/v1/cases/"+ids[0]+"/actions/accept", off1, map[string]any{"version": 1})
+	if r.status != 200 {
+		t.Fatalf("accept: %d %s", r.status, r.body)
+	}
+	if _, got, _ := list(off1, "status=accepted"); strings.Join(got, ",") != ids[0] {
+		t.Errorf("accepted list right after accepting: got %v", got)
+	}
 }

@@ -31,24 +31,34 @@ type Config struct {
 	Logger         *slog.Logger
 }
 
+// Deps are the services the handlers call.
+type Deps struct {
+	Store    Store
+	Intake   *workflow.Intake
+	Accounts *workflow.Accounts
+	Engine   *workflow.Engine
+	Router   *workflow.Router
+	Units    *workflow.Units
+	Search   Searcher
+}
+
 // Server holds the dependencies of the handlers.
 type Server struct {
-	cfg      Config
-	store    Store
-	intake   *workflow.Intake
-	accounts *workflow.Accounts
-	log      *slog.Logger
+	Deps
+	cfg    Config
+	log    *slog.Logger
+	writes lastWrites
 }
 
 // New builds the fiber application with every route.
-func New(cfg Config, store Store, intake *workflow.Intake, accounts *workflow.Accounts) *fiber.App {
+func New(cfg Config, deps Deps) *fiber.App {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 15 * time.Second
 	}
-	s := &Server{cfg: cfg, store: store, intake: intake, accounts: accounts, log: cfg.Logger}
+	s := &Server{Deps: deps, cfg: cfg, log: cfg.Logger}
 	app := fiber.New(fiber.Config{
 		AppName:               "weiquan",
 		BodyLimit:             1 << 20,
@@ -71,7 +81,10 @@ func New(cfg Config, store Store, intake *workflow.Intake, accounts *workflow.Ac
 	staff.Get("/taxonomy", s.taxonomy)
 	staff.Get("/units", s.units)
 	staff.Post("/cases", s.createCase)
+	staff.Get("/cases", s.listCases)
 	staff.Get("/cases/:id", s.getCase)
+	staff.Post("/cases/:id/actions/:action", s.act)
+	staff.Post("/routing/explain", s.explainRouting)
 
 	app.Use(func(c *fiber.Ctx) error {
 		return weiquan.Errorf(weiquan.ENotFound, "没有这个地址：%s %s", c.Method(), c.Path())
@@ -87,7 +100,7 @@ func (s *Server) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 func (s *Server) ready(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
+	if err := s.Store.Ping(ctx); err != nil {
 		return weiquan.WrapError(weiquan.EUnavailable, "数据库不可用", err)
 	}
 	return c.JSON(fiber.Map{"status": "ready"})
@@ -100,7 +113,7 @@ func (s *Server) taxonomy(c *fiber.Ctx) error {
 func (s *Server) units(c *fiber.Ctx) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	units, err := s.store.ListUnits(ctx)
+	units, err := s.Store.ListUnits(ctx)
 	if err != nil {
 		return err
 	}

@@ -147,12 +147,24 @@ func (s *Store) ensureSchema(ctx context.Context) error {
 			Options: options.Index().SetName("user_id"),
 		}},
 	}
+	if !s.opts.Embedded {
+		// The search index's reconcile pass reads recently written cases. The
+		// embedded server could not use this index (it filters in Go), so it
+		// would only slow its writes.
+		indexes = append(indexes, struct {
+			coll  *mongo.Collection
+			model mongo.IndexModel
+		}{s.cases, mongo.IndexModel{
+			Keys:    bson.D{{Key: "updated_at", Value: 1}},
+			Options: options.Index().SetName("updated_at"),
+		}})
+	}
 	for _, ix := range indexes {
 		if _, err := ix.coll.Indexes().CreateOne(ctx, ix.model); err != nil {
 			return storeError("create index on "+ix.coll.Name(), err)
 		}
 	}
-	return nil
+	return s.ensureSweepIndexes(ctx)
 }
 
 // lock serialises read-modify-write on one document when the server cannot

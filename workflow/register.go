@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"weiquan"
@@ -18,6 +19,9 @@ type NewCaseStore interface {
 type Intake struct {
 	Store NewCaseStore
 	Now   func() time.Time
+	// Engine, when set, routes each case as soon as it is registered, so a
+	// complaint logged by an operator is with its unit before the call ends.
+	Engine *Engine
 }
 
 // Register numbers a validated draft, records its first event and stores it.
@@ -46,6 +50,17 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 		To: weiquan.StatusRegistered, Public: true, Note: registeredNote(c),
 	}}
 	c.CreatedAt, c.UpdatedAt = now, now
+	if in.Engine != nil {
+		// Route before the first write, so registration and routing cost one
+		// durable write, not two.
+		routed, err := in.Engine.machineApply(ctx, &c, SystemActor, ActionRoute, ActionRequest{Version: c.Version}, now)
+		if err != nil {
+			// Register anyway: the dispatcher places what routing could not.
+			slog.Warn("routing a new case failed; it waits for the dispatcher", "err", err)
+		} else {
+			c = *routed
+		}
+	}
 	if err := in.Store.InsertNewCase(ctx, &c); err != nil {
 		return nil, fmt.Errorf("register case: %w", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"weiquan"
+	"weiquan/handlers"
+	"weiquan/search"
 	"weiquan/store"
 	"weiquan/store/embedded"
 	"weiquan/workflow"
@@ -22,8 +24,12 @@ type app struct {
 	log      *slog.Logger
 	store    *store.Store
 	server   *embedded.Server // nil with an external MongoDB
+	units    *workflow.Units
+	router   *workflow.Router
+	engine   *workflow.Engine
 	accounts *workflow.Accounts
 	intake   *workflow.Intake
+	search   *search.Index // open while serving
 }
 
 func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
@@ -58,11 +64,50 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 			return nil, fmt.Errorf("repair embedded indexes: %w", err)
 		}
 	}
+	if err := a.wireWorkflow(); err != nil {
+		a.close()
+		return nil, err
+	}
 	now := time.Now
 	a.accounts = &workflow.Accounts{Store: st, Now: now, IdleTimeout: cfg.SessionIdle, MaxAge: cfg.SessionMaxAge,
 		CacheTTL: 10 * time.Second}
-	a.intake = &workflow.Intake{Store: st, Now: now}
+	a.intake = &workflow.Intake{Store: st, Now: now, Engine: a.engine}
 	return a, nil
+}
+
+// deps are the services the HTTP handlers call.
+func (a *app) deps() handlers.Deps {
+	return handlers.Deps{Store: a.store, Intake: a.intake, Accounts: a.accounts, Engine: a.engine, Router: a.router,
+		Units: a.units, Search: a.search}
+}
+
+// wireWorkflow loads the units, routing rules, holiday calendar and deadline
+// policies, and builds the state machine on them.
+func (a *app) wireWorkflow() error {
+	units, err := workflow.DefaultUnits()
+	if err != nil {
+		return fmt.Errorf("load units: %w", err)
+	}
+	router, err := workflow.DefaultRouter(units)
+	if err != nil {
+		return fmt.Errorf("load routing rules: %w", err)
+	}
+	cal, err := workflow.NewCalendar()
+	if err != nil {
+		return fmt.Errorf("load holiday calendar: %w", err)
+	}
+	cal.SetLogger(a.log)
+	year := time.Now().In(weiquan.Shanghai).Year()
+	for _, y := range []int{year, year + 1} {
+		if !cal.Covers(y) {
+			a.log.Warn("no statutory holiday data for this year: deadlines count weekends only until a calendar file is added",
+				"year", y)
+		}
+	}
+	a.units, a.router = units, router
+	a.engine = &workflow.Engine{Store: a.store, Router: router, Units: units, Calendar: cal,
+		Policies: workflow.NewPolicies(), Now: time.Now}
+	return nil
 }
 
 // close flushes and releases everything; safe on a half-opened app.
@@ -84,7 +129,7 @@ func (a *app) close() {
 // bootstrap loads the Fujian units and makes sure an administrator exists.
 // It returns the generated admin password when it had to make one up.
 func (a *app) bootstrap(ctx context.Context) (generated string, err error) {
-	if err := a.store.UpsertUnits(ctx, weiquan.FujianUnits()); err != nil {
+	if err := a.store.UpsertUnits(ctx, a.units.All()); err != nil {
 		return "", fmt.Errorf("load units: %w", err)
 	}
 	_, err = a.store.GetUserByUsername(ctx, "admin")

@@ -50,7 +50,7 @@ func benchService(b *testing.B) (*app, string) {
 	if _, err := a.bootstrap(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	srv := handlers.New(handlers.Config{Logger: log, RequestTimeout: cfg.RequestTimeout}, a.store, a.intake, a.accounts)
+	srv := handlers.New(handlers.Config{Logger: log, RequestTimeout: cfg.RequestTimeout}, a.deps())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

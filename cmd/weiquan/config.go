@@ -22,6 +22,7 @@ type Config struct {
 	SessionIdle    time.Duration
 	SessionMaxAge  time.Duration
 	RequestTimeout time.Duration
+	PhoneHashKey   string
 }
 
 // setting describes one configuration variable: the README's table is
@@ -77,6 +78,14 @@ var settings = []setting{
 		func(c *Config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
 	{"WEIQUAN_SESSION_IDLE", "2h", "staff session ends after this long unused", false, durationInto(func(c *Config) *time.Duration { return &c.SessionIdle })},
 	{"WEIQUAN_SESSION_MAX_AGE", "12h", "staff session ends this long after sign-in", false, durationInto(func(c *Config) *time.Duration { return &c.SessionMaxAge })},
+	{"WEIQUAN_PHONE_HASH_KEY", "", "secret (at least 16 characters) under which phone numbers are hashed in the search index; unset means a key generated once in the data directory", true,
+		func(c *Config, v string) error {
+			if v != "" && len(v) < 16 {
+				return fmt.Errorf("must be at least 16 characters")
+			}
+			c.PhoneHashKey = v
+			return nil
+		}},
 	{"WEIQUAN_REQUEST_TIMEOUT", "15s", "upper bound on the work of one request", false, durationInto(func(c *Config) *time.Duration { return &c.RequestTimeout })},
 }
 

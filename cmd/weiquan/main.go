@@ -35,6 +35,7 @@ usage:
   weiquan [serve] [--log-format text|json]   run the service (the default)
   weiquan user add --username NAME --role ROLE [--unit ID]... --password-stdin
   weiquan seed --cases N [--seed S] [--corpus FILE]
+  weiquan reindex                             rebuild the search index from the store
   weiquan help
 
 Configuration is read from WEIQUAN_* environment variables; see README.md.
@@ -55,6 +56,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return userCmd(ctx, args, env)
 	case "seed":
 		return seedCmd(ctx, args, env)
+	case "reindex":
+		return reindexCmd(ctx, args, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -189,7 +189,25 @@ func TestMainServesWithNoConfiguration(t *testing.T) {
 	if cs.Respondent.DivisionCode != "350503" {
 		t.Errorf("丰泽区 address resolved to %q, want 350503", cs.Respondent.DivisionCode)
 	}
+	// The operator's own new case is in the list at once (read-your-writes).
+	found := func(query string) bool {
+		status, body := c.do("GET", "/api/v1/cases?"+query, nil)
+		if status != 200 {
+			t.Fatalf("search %s: %d %s", query, status, body)
+		}
+		return strings.Contains(string(body), `"id":"`+cs.ID+`"`)
+	}
+	if !found("q=%E7%BE%BD%E7%BB%92%E6%9C%8D") { // 羽绒服
+		t.Error("the new case is not found by a word of its text")
+	}
+	if !found("phone=13900139000") {
+		t.Error("the new case is not found by the complainant's phone")
+	}
 	stop()
+	// A lost index is rebuilt from the store at the next start.
+	if err := os.RemoveAll(filepath.Join("data", "index")); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := os.Stat(filepath.Join("data", "weiquan.sqlite")); err != nil {
 		t.Errorf("embedded data not under ./data: %v", err)
 	}
@@ -205,6 +223,9 @@ func TestMainServesWithNoConfiguration(t *testing.T) {
 	status, got := c.do("GET", "/api/v1/cases/"+cs.ID, nil)
 	if status != 200 || !bytes.Equal(got, created) {
 		t.Errorf("after restart: %d\n got %s\nwant %s", status, got, created)
+	}
+	if !found("q=%E7%BE%BD%E7%BB%92%E6%9C%8D") {
+		t.Error("after the index was lost and rebuilt, the case is not found")
 	}
 }
 

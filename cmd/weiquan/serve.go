@@ -46,11 +46,29 @@ func serve(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "\n管理员账号 admin 的初始密码（只显示这一次，请登录后修改）：%s\n\n", generated)
 	}
 
+	// Subscribe before the index is opened or rebuilt, so no write is missed.
+	sub := a.store.Subscribe()
+	defer sub.Close()
+	ix, err := a.openSearch(ctx)
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	defer func() {
+		if err := ix.Close(); err != nil {
+			log.Warn("closing search index", "err", err)
+		}
+	}()
+	a.search = ix
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	following := make(chan struct{})
+	go func() { defer close(following); a.follow(followCtx, ix, sub) }()
+	defer func() { stopFollowing(); <-following }()
+
 	app := handlers.New(handlers.Config{
 		SecureCookies:  strings.HasPrefix(cfg.PublicURL, "https://"),
 		RequestTimeout: cfg.RequestTimeout,
 		Logger:         log,
-	}, a.store, a.intake, a.accounts)
+	}, a.deps())
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -81,6 +99,8 @@ func describeDefault(name string, cfg Config) string {
 		return "embedded FerretDB in " + cfg.DataDir
 	case "WEIQUAN_ADMIN_PASSWORD":
 		return "random at first start, printed once"
+	case "WEIQUAN_PHONE_HASH_KEY":
+		return "generated once in " + cfg.DataDir
 	case "WEIQUAN_PUBLIC_URL":
 		return cfg.PublicURL
 	}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"weiquan/search"
+)
+
+// indexDir is where the search index lives: beside the embedded database,
+// and under the data directory with an external MongoDB too (each instance
+// keeps its own index).
+func (a *app) indexDir() string { return filepath.Join(a.cfg.DataDir, "index") }
+
+// phoneKey is the secret under which phone numbers are hashed in the index:
+// WEIQUAN_PHONE_HASH_KEY, else a key generated once and kept in the data
+// directory (readable by the service only).
+func (a *app) phoneKey() ([]byte, error) {
+	if a.cfg.PhoneHashKey != "" {
+		return []byte(a.cfg.PhoneHashKey), nil
+	}
+	path := filepath.Join(a.cfg.DataDir, "phone-hash.key")
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		key, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+		if err != nil || len(key) < 16 {
+			return nil, fmt.Errorf("%s is damaged: delete it and run weiquan reindex", path)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(a.cfg.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	a.log.Info("generated the phone hashing key of the search index", "file", path)
+	return key, nil
+}
+
+func (a *app) searchOptions() (search.Options, error) {
+	key, err := a.phoneKey()
+	return search.Options{PhoneKey: key, Logger: a.log}, err
+}
+
+// openSearch opens the index, rebuilding it from the store when it is
+// missing, damaged or of an older mapping. The caller subscribes to the
+// store's feed first, so nothing written during a rebuild is missed.
+func (a *app) openSearch(ctx context.Context) (*search.Index, error) {
+	opts, err := a.searchOptions()
+	if err != nil {
+		return nil, err
+	}
+	ix, err := search.Open(a.indexDir(), opts)
+	if err == nil {
+		return ix, nil
+	}
+	if !errors.Is(err, search.ErrNeedsRebuild) {
+		return nil, err
+	}
+	a.log.Warn("search index must be rebuilt from the store", "reason", err.Error())
+	return a.rebuildIndex(ctx, opts, func(p search.Progress) {
+		a.log.Info("rebuilding search index", "cases", p.Indexed, "rate", int(p.Rate()))
+	})
+}
+
+func (a *app) rebuildIndex(ctx context.Context, opts search.Options, progress func(search.Progress)) (*search.Index, error) {
+	// Cases written during the rebuild are younger than this checkpoint, so
+	// the reconcile pass after it picks them up.
+	checkpoint := time.Now().UTC().Format(time.RFC3339Nano)
+	return search.Rebuild(ctx, a.indexDir(), opts, search.Source{
+		Checkpoint: checkpoint,
+		Cases:      a.store.ScanCases(ctx, time.Time{}),
+		Progress:   progress,
+	})
+}
+
+// follow keeps the index current until ctx ends: reconcile, then the feed.
+func (a *app) follow(ctx context.Context, ix *search.Index, sub search.ChangeSource) {
+	f := &search.Follower{Index: ix, Store: a.store, Changes: sub, Logger: a.log}
+	start := time.Now()
+	n, err := f.Reconcile(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Error("search index reconcile failed; run weiquan reindex", "err", err)
+		}
+	} else {
+		a.log.Info("search index reconciled with the store", "reindexed", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	if err := f.Run(ctx); err != nil {
+		a.log.Error("search index stopped following the store", "err", err)
+	}
+}
+
+func reindexCmd(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := openForCommand(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	opts, err := a.searchOptions()
+	if err != nil {
+		return err
+	}
+	opts.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	total, err := a.store.CountCases(ctx)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	ix, err := a.rebuildIndex(ctx, opts, func(p search.Progress) {
+		fmt.Fprintf(env.Stderr, "\rreindexed %d/%d cases (%.0f cases/s)", p.Indexed, total, p.Rate())
+	})
+	if err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	n, _ := ix.DocCount()
+	if err := ix.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "\nreindexed %d cases in %s into %s\n", n, time.Since(start).Round(time.Millisecond), a.indexDir())
+	return nil
+}

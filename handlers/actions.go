@@ -1,0 +1,54 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"weiquan"
+	"weiquan/workflow"
+)
+
+// act applies one state-machine action; the body carries the version the
+// person saw, so acting on a case someone else just changed is a 409.
+func (s *Server) act(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if !validCaseID(id) {
+		return weiquan.Errorf(weiquan.ENotFound, "案件编号应为 14 位数字")
+	}
+	var req workflow.ActionRequest
+	if err := decodeStrict(c.Body(), &req); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	a := actor(c)
+	cs, err := s.Engine.Act(ctx, a, id, c.Params("action"), req)
+	if err != nil {
+		return err
+	}
+	s.writes.note(a.UserID, cs)
+	return c.JSON(present(cs))
+}
+
+// explainRouting answers where routing would send a case and why: for a
+// stored case (?case_id=…) or for a draft in the intake format.
+func (s *Server) explainRouting(c *fiber.Ctx) error {
+	var draft weiquan.Case
+	if id := c.Query("case_id"); id != "" {
+		if !validCaseID(id) {
+			return weiquan.Errorf(weiquan.ENotFound, "案件编号应为 14 位数字")
+		}
+		ctx, cancel := s.ctx(c)
+		defer cancel()
+		cs, err := s.Store.GetCase(ctx, id)
+		if err != nil {
+			return err
+		}
+		draft = *cs
+	} else {
+		var err error
+		if draft, err = workflow.DecodeIntake(c.Body()); err != nil {
+			return err
+		}
+	}
+	return c.JSON(s.Router.Route(&draft))
+}

@@ -1,0 +1,419 @@
+package search
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"weiquan"
+)
+
+// MappingVersion names the shape of the index: the fields, their options and
+// the analysis code. Bump it with any change that makes an existing index
+// answer differently; Open then reports ErrNeedsRebuild.
+const MappingVersion = 1
+
+// Field names in the index.
+const (
+	fVersion       = "version"
+	fKind          = "kind"
+	fChannel       = "channel"
+	fStatus        = "status"
+	fOutcome       = "outcome"
+	fTrack         = "track"
+	fUnit          = "unit_id"
+	fDepartment    = "department"
+	fCategory      = "category"
+	fProblem       = "problem"
+	fCounty        = "county"
+	fCity          = "city"
+	fRespondent    = "respondent_name"
+	fRespondentKey = "respondent_key"
+	fUSCC          = "uscc"
+	fPhoneHash     = "phone_hash"
+	fPhoneLast4    = "phone_last4"
+	fProduct       = "product"
+	fBrand         = "brand"
+	fModel         = "model"
+	fTitle         = "title"
+	fDescription   = "description"
+	fNotes         = "notes"
+	fAmount        = "amount_fen"
+	fCreated       = "created_at"
+	fUpdated       = "updated_at"
+	fNextDeadline  = "next_deadline"
+)
+
+// Unset is indexed in place of an empty code (no unit yet, no track, no
+// outcome), so that a filter or a facet can name "none".
+const Unset = "-"
+
+// textFields are searched by free text, with their weight in the ranking:
+// a hit in the title or the company's name says more than one in a long
+// description or a note.
+//
+// Positions (term vectors) cost about 40% of a text field's size. They are
+// kept where a query part must match as a phrase, in the running text;
+// the short fields (a name, a product, a brand, a model number) are matched
+// by all of the part's bigrams without positions, since in ten characters
+// they can hardly occur apart from each other.
+var textFields = []struct {
+	name   string
+	boost  float64
+	phrase bool
+}{
+	{fTitle, 3, true},
+	{fRespondent, 2, false},
+	{fProduct, 2, false},
+	{fBrand, 2, false},
+	{fModel, 2, false},
+	{fDescription, 1, true},
+	{fNotes, 0.5, true},
+}
+
+// storedFields are read back for a Summary.
+var storedFields = []string{
+	fVersion, fKind, fChannel, fStatus, fOutcome, fTrack, fTitle, fRespondent,
+	fCategory, fUnit, fCreated, fUpdated, fNextDeadline, fPhoneLast4,
+}
+
+// highlightFields are read back, besides storedFields, to mark matches.
+var highlightFields = []string{fProduct, fBrand, fModel, fDescription, fNotes}
+
+func newMapping() *mapping.IndexMappingImpl {
+	text := func(positions bool) *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = AnalyzerIndex
+		f.Store = true // for highlights, which are computed from the text
+		f.IncludeTermVectors = positions
+		f.IncludeInAll = false
+		f.DocValues = false // never sorted or faceted on; doc values would double the size
+		return f
+	}
+	kw := func(store, docValues bool) *mapping.FieldMapping {
+		f := mapping.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = store
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = docValues
+		return f
+	}
+	num := func(store, docValues bool) *mapping.FieldMapping {
+		f := mapping.NewNumericFieldMapping()
+		f.Store = store
+		f.IncludeInAll = false
+		f.DocValues = docValues
+		return f
+	}
+
+	storedOnly := func(f *mapping.FieldMapping) *mapping.FieldMapping {
+		f.Index = false
+		return f
+	}
+
+	doc := mapping.NewDocumentStaticMapping()
+	add := func(name string, f *mapping.FieldMapping) { doc.AddFieldMappingsAt(name, f) }
+
+	// Codes: filters, facets (doc values), and what a summary shows (stored).
+	// The case number needs no field of its own: bleve's _id answers it.
+	add(fVersion, storedOnly(num(true, false)))
+	add(fKind, kw(true, false))
+	add(fChannel, kw(true, true))
+	add(fStatus, kw(true, true))
+	add(fOutcome, kw(true, false))
+	add(fTrack, kw(true, false))
+	add(fUnit, kw(true, true))
+	add(fDepartment, kw(false, false))
+	add(fCategory, kw(true, true))
+	add(fProblem, kw(false, false))
+	add(fCounty, kw(false, false))
+	add(fCity, kw(false, true))
+	add(fRespondentKey, kw(false, false))
+	add(fUSCC, kw(false, false))
+	add(fPhoneHash, kw(false, false))
+	add(fPhoneLast4, kw(true, false))
+
+	for _, f := range textFields {
+		add(f.name, text(f.phrase))
+	}
+
+	// Amounts and times. A number is indexed as 16 terms (one per
+	// precision) and its doc values hold all 16, so only what a query
+	// filters or sorts on is indexed: the other deadlines and the update
+	// time are not, and the version is only stored. Times are Unix seconds:
+	// as bleve date-times (nanoseconds) every one of the 16 terms was unique
+	// to its case, and the dates took a quarter of the index.
+	add(fAmount, num(false, false))
+	add(fCreated, num(true, true))
+	add(fUpdated, storedOnly(num(true, false)))
+	add(fNextDeadline, num(true, true))
+
+	m := mapping.NewIndexMapping()
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = AnalyzerIndex
+	m.IndexDynamic = false
+	m.StoreDynamic = false
+	m.DocValuesDynamic = false
+	return m
+}
+
+// NextDeadline is the time limit the case is working against now: accepting
+// it while it waits for a unit's decision, finishing mediation once accepted,
+// verification for a report being checked. A closed case has none. When the
+// limit that belongs to the status is not set, the earliest one that is set
+// stands in, so that no open case with a deadline drops out of the overdue
+// list.
+func NextDeadline(c *weiquan.Case) *time.Time {
+	d := c.Deadlines
+	var t *time.Time
+	switch c.Status {
+	case weiquan.StatusClosed:
+		return nil
+	case weiquan.StatusRegistered, weiquan.StatusAssigned:
+		t = d.AcceptBy
+	case weiquan.StatusAccepted, weiquan.StatusMediating:
+		t = d.MediateBy
+	case weiquan.StatusVerifying:
+		t = d.VerifyBy
+	}
+	if t != nil {
+		return t
+	}
+	for _, x := range []*time.Time{d.AcceptBy, d.MediateBy, d.VerifyBy} {
+		if x != nil && (t == nil || x.Before(*t)) {
+			t = x
+		}
+	}
+	return t
+}
+
+// phoneHasher turns a phone number into the only form of it the index holds:
+// a keyed hash. Without the key a stolen index does not give the numbers back
+// (a plain hash of an 11-digit number is reversed by trying them all).
+type phoneHasher []byte
+
+// hash is 72 bits of the HMAC: ample to keep a few million numbers apart,
+// and a unique term in every case, so every byte costs index size.
+func (k phoneHasher) hash(phone string) string {
+	mac := hmac.New(sha256.New, k)
+	mac.Write([]byte(normalizePhone(phone)))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:9])
+}
+
+// normalizePhone gives the stored form of a number whichever way it was
+// typed; a string that is no phone number is kept as its digits, so that it
+// still matches itself.
+func normalizePhone(s string) string {
+	if p, ok := weiquan.ParsePhone(s); ok {
+		return string(p)
+	}
+	return digits(s)
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r >= '０' && r <= '９':
+			b.WriteRune('0' + (r - '０'))
+		}
+	}
+	return b.String()
+}
+
+func last4(phone string) string {
+	d := digits(phone)
+	if len(d) < 4 {
+		return ""
+	}
+	return d[len(d)-4:]
+}
+
+// MaskedPhone is how a list shows a number of which the index keeps only
+// the last four digits.
+func MaskedPhone(last4 string) string {
+	if last4 == "" {
+		return ""
+	}
+	return "*******" + last4
+}
+
+// respondentKey is the respondent's name reduced to what stays the same
+// however it is typed: duplicates are found "by USCC, else normalised name".
+func respondentKey(name string) string {
+	var b strings.Builder
+	for _, r := range Normalize(name) {
+		if isCJK(r) || isWordRune(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func orUnset(s string) string {
+	if s == "" {
+		return Unset
+	}
+	return s
+}
+
+// document is what the index holds of a case. The phone numbers appear only
+// hashed, and are blanked out of the free text in which someone typed them.
+func (ix *Index) document(c *weiquan.Case) map[string]any {
+	var phones []string
+	for _, p := range []string{c.Complainant.Phone, c.Source.CallerNumber} {
+		if digits(p) != "" {
+			phones = append(phones, p)
+		}
+	}
+	forms := phoneForms(phones)
+	scrub := func(s string) string { return scrubPhones(s, forms) }
+
+	var notes []string
+	for _, e := range c.Events {
+		if e.Note != "" {
+			notes = append(notes, scrub(e.Note))
+		}
+	}
+	county := c.Respondent.DivisionCode
+	d := map[string]any{
+		fVersion:     c.Version,
+		fKind:        orUnset(string(c.Kind)),
+		fChannel:     orUnset(string(c.Channel)),
+		fStatus:      orUnset(string(c.Status)),
+		fOutcome:     orUnset(string(c.Outcome)),
+		fTrack:       orUnset(string(c.Track)),
+		fUnit:        orUnset(c.UnitID),
+		fDepartment:  orUnset(c.Department),
+		fCategory:    orUnset(c.Subject.Category),
+		fProblem:     orUnset(c.Subject.Problem),
+		fCounty:      orUnset(county),
+		fCity:        orUnset(weiquan.CityCode(county)),
+		fRespondent:  scrub(c.Respondent.Name),
+		fProduct:     scrub(c.Subject.Product),
+		fBrand:       scrub(c.Subject.Brand),
+		fModel:       scrub(c.Subject.Model),
+		fTitle:       scrub(c.Title),
+		fDescription: scrub(c.Description),
+		fNotes:       strings.Join(notes, "\n"),
+		fAmount:      c.Subject.AmountFen,
+		fCreated:     unixSeconds(c.CreatedAt),
+		fUpdated:     unixSeconds(c.UpdatedAt),
+	}
+	if k := respondentKey(c.Respondent.Name); k != "" {
+		d[fRespondentKey] = k
+	}
+	if u := weiquan.NormalizeUSCC(c.Respondent.USCC); u != "" {
+		d[fUSCC] = u
+	}
+	if len(phones) > 0 {
+		hashes := make([]string, 0, len(phones))
+		for _, p := range phones {
+			hashes = append(hashes, ix.phoneKey.hash(p))
+		}
+		d[fPhoneHash] = hashes
+		if l4 := last4(c.Complainant.Phone); l4 != "" {
+			d[fPhoneLast4] = l4
+		}
+	}
+	if t := NextDeadline(c); t != nil {
+		d[fNextDeadline] = unixSeconds(*t)
+	}
+	return d
+}
+
+// phoneForms are the digit strings by which the numbers can appear in free
+// text: the whole number, and a landline's local part, which people often
+// write without the area code.
+func phoneForms(phones []string) []string {
+	var forms []string
+	for _, p := range phones {
+		n := normalizePhone(p)
+		forms = append(forms, digits(n))
+		if area, local, ok := strings.Cut(n, "-"); ok && area != "" && len(local) >= 7 {
+			forms = append(forms, local)
+		}
+	}
+	return forms
+}
+
+// scrubPhones masks, in text, every run of digits and the separators people
+// put between them (spaces, dashes, brackets, a plus) whose digits contain
+// one of the forms: 回电138 0013 8000 becomes 回电138******8000.
+func scrubPhones(text string, forms []string) string {
+	if len(forms) == 0 {
+		return text
+	}
+	isPart := func(r rune) bool {
+		return r >= '0' && r <= '9' || r >= '０' && r <= '９' || strings.ContainsRune(" -()（）+－", r)
+	}
+	var b strings.Builder
+	runes := []rune(text)
+	for i := 0; i < len(runes); {
+		if !isPart(runes[i]) {
+			b.WriteRune(runes[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(runes) && isPart(runes[j]) {
+			j++
+		}
+		run := string(runes[i:j])
+		d := digits(run)
+		hit := false
+		for _, f := range forms {
+			if len(f) >= 7 && strings.Contains(d, f) {
+				hit = true
+				break
+			}
+		}
+		if hit {
+			lead := len(run) - len(strings.TrimLeft(run, " "))
+			trail := len(run) - len(strings.TrimRight(run, " "))
+			b.WriteString(run[:lead])
+			b.WriteString(weiquan.MaskPhone(strings.TrimSpace(run)))
+			b.WriteString(run[len(run)-trail:])
+		} else {
+			b.WriteString(run)
+		}
+		i = j
+	}
+	return b.String()
+}
+
+// unixSeconds is how the index holds a time; see newMapping.
+func unixSeconds(t time.Time) float64 { return float64(t.Unix()) }
+
+// fromUnixSeconds is the inverse of unixSeconds, in the time zone people see.
+func fromUnixSeconds(v float64) time.Time { return time.Unix(int64(v), 0).In(weiquan.Shanghai) }
+
+// secondsRange turns [from, to) into the inclusive range of whole seconds
+// the index holds: a case created at 10:00:00.7 is indexed at 10:00:00.
+func secondsRange(from, to time.Time) (lo, hi *float64) {
+	if !from.IsZero() {
+		s := from.Unix()
+		if from.Nanosecond() > 0 {
+			s++
+		}
+		v := float64(s)
+		lo = &v
+	}
+	if !to.IsZero() {
+		s := to.Unix()
+		if to.Nanosecond() == 0 {
+			s--
+		}
+		v := float64(s)
+		hi = &v
+	}
+	return lo, hi
+}
