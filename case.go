@@ -115,9 +115,14 @@ type Case struct {
 	// so the sweeper raises each once.
 	Alerts []Alert `json:"alerts" bson:"alerts"`
 	// Flags are signals for people: "cluster" (群体性投诉), "possible_duplicate".
-	Flags     []string  `json:"flags" bson:"flags"`
-	CreatedAt time.Time `json:"created_at" bson:"created_at"`
-	UpdatedAt time.Time `json:"updated_at" bson:"updated_at"`
+	Flags []string `json:"flags" bson:"flags"`
+	// Messages are the SMS owed and sent to the complainant.
+	Messages []Message `json:"messages" bson:"messages"`
+	// Satisfaction is the 1–5 score the complainant replied after closure
+	// (回访); 0 when none.
+	Satisfaction int       `json:"satisfaction" bson:"satisfaction"`
+	CreatedAt    time.Time `json:"created_at" bson:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at" bson:"updated_at"`
 }
 
 // Source says who recorded the case and how.
@@ -282,3 +287,40 @@ func (c *Case) NormalizeTimes() {
 		c.Alerts = alerts
 	}
 }
+
+// Message is one SMS to the complainant. A state change that owes a message
+// records it here, in the same document write as the transition, so a crash
+// can never lose it; the notifications dispatcher sends it and records what
+// Twilio says.
+type Message struct {
+	Seq      int    `json:"seq" bson:"seq"`
+	Template string `json:"template" bson:"template"` // registered, accepted, rejected, …
+	To       string `json:"to" bson:"to"`             // E.164
+	Body     string `json:"body" bson:"body"`
+	Segments int    `json:"segments" bson:"segments"` // UCS-2 SMS segments
+	Urgent   bool   `json:"urgent" bson:"urgent"`     // may be sent in quiet hours
+	// Status: owed (not yet handed to Twilio), queued, sent, delivered,
+	// undelivered, failed, suppressed (opted out, no consent, confidential).
+	Status       string     `json:"status" bson:"status"`
+	SID          string     `json:"sid" bson:"sid"`
+	ErrorCode    int        `json:"error_code,omitempty" bson:"error_code,omitempty"`
+	ErrorMessage string     `json:"error_message,omitempty" bson:"error_message,omitempty"`
+	Attempts     int        `json:"attempts" bson:"attempts"`
+	NotBefore    *time.Time `json:"not_before,omitempty" bson:"not_before,omitempty"` // quiet hours, backoff
+	LeaseOwner   string     `json:"-" bson:"lease_owner,omitempty"`
+	LeaseUntil   *time.Time `json:"-" bson:"lease_until,omitempty"`
+	CreatedAt    time.Time  `json:"created_at" bson:"created_at"`
+	SentAt       *time.Time `json:"sent_at,omitempty" bson:"sent_at,omitempty"`
+	UpdatedAt    time.Time  `json:"updated_at" bson:"updated_at"`
+}
+
+// Message statuses.
+const (
+	MessageOwed        = "owed"
+	MessageQueued      = "queued"
+	MessageSent        = "sent"
+	MessageDelivered   = "delivered"
+	MessageUndelivered = "undelivered"
+	MessageFailed      = "failed"
+	MessageSuppressed  = "suppressed"
+)

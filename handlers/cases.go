@@ -58,6 +58,9 @@ func present(c *weiquan.Case) *weiquan.Case {
 	if out.Flags == nil {
 		out.Flags = []string{}
 	}
+	if out.Messages == nil {
+		out.Messages = []weiquan.Message{}
+	}
 	return &out
 }
 

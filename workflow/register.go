@@ -44,7 +44,7 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 	if c.Demands == nil {
 		c.Demands = []string{}
 	}
-	c.Links, c.Alerts, c.Flags = []weiquan.Link{}, []weiquan.Alert{}, []string{}
+	c.Links, c.Alerts, c.Flags, c.Messages = []weiquan.Link{}, []weiquan.Alert{}, []string{}, []weiquan.Message{}
 	c.Events = []weiquan.Event{{
 		Seq: 1, At: now, Actor: actorName(actor), Type: weiquan.EventRegistered,
 		To: weiquan.StatusRegistered, Public: true, Note: registeredNote(c),
