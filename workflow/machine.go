@@ -225,8 +225,11 @@ type Transition struct {
 	Outcome weiquan.Outcome `json:"outcome,omitempty"`
 	Kinds   []weiquan.Kind  `json:"kinds,omitempty"`
 	Tracks  []weiquan.Track `json:"tracks,omitempty"`
-	Who     []string        `json:"who"` // system, operator, officer, supervisor, dispatcher
-	Public  bool            `json:"public"`
+	// Who may act: system, operator, officer (of the case's unit),
+	// supervisor (of the unit or above it, a dispatcher covering the case,
+	// or an admin), dispatcher (covering the case, or an admin).
+	Who    []string `json:"who"`
+	Public bool     `json:"public"`
 }
 
 // Transitions returns the table in order.
@@ -441,6 +444,7 @@ func machineClone(c *weiquan.Case) *weiquan.Case {
 	n.Events = slices.Clone(c.Events)
 	n.Alerts = slices.Clone(c.Alerts)
 	n.Flags = slices.Clone(c.Flags)
+	n.Messages = slices.Clone(c.Messages)
 	if c.Routing != nil {
 		r := *c.Routing
 		r.Explanation = slices.Clone(r.Explanation)

@@ -45,6 +45,8 @@ type Sweeper struct {
 	Engine *Engine
 	Now    func() time.Time // default time.Now
 	Logger *slog.Logger     // default slog.Default()
+
+	pageSize int // sweepPageSize when 0; tests page through few cases
 }
 
 // SweepStats counts what one tick did.
@@ -72,8 +74,9 @@ func (st *SweepStats) add(o SweepStats) {
 
 const (
 	// sweepPageSize bounds one candidate query. On the embedded FerretDB
-	// each query scans the cases table, so fewer, larger pages are cheaper.
-	sweepPageSize = 500
+	// each query scans the whole cases table, so fewer, larger pages are
+	// cheaper; a thousand cases of a few KiB each is still a small reply.
+	sweepPageSize = 1000
 	// sweepWorkers handle a page's cases in parallel: each is a read and at
 	// most two writes of one document, independent of the others.
 	sweepWorkers = 4
@@ -166,9 +169,13 @@ func (s *Sweeper) Tick(ctx context.Context) (SweepStats, error) {
 		total SweepStats
 		errs  []error
 	)
+	limit := s.pageSize
+	if limit <= 0 {
+		limit = sweepPageSize
+	}
 	after := ""
 	for {
-		page, err := s.Source.DueCases(ctx, horizon, after, sweepPageSize)
+		page, err := s.Source.DueCases(ctx, horizon, after, limit)
 		if err != nil {
 			return total, fmt.Errorf("sweep: find cases due by %s after %q: %w", horizon.Format(time.DateOnly), after, err)
 		}
@@ -176,7 +183,7 @@ func (s *Sweeper) Tick(ctx context.Context) (SweepStats, error) {
 		st, pageErrs := s.sweepPage(ctx, page, now)
 		total.add(st)
 		errs = append(errs, pageErrs...)
-		if len(page) < sweepPageSize {
+		if len(page) < limit {
 			break
 		}
 		after = page[len(page)-1].ID

@@ -16,8 +16,10 @@ import (
 	"weiquan"
 )
 
+// newSweeper reads candidates from the store two at a time, so that the
+// tests page through them.
 func newSweeper(f *machineFixture) *Sweeper {
-	return &Sweeper{Source: f.store, Engine: f.engine, Now: f.clock.Now, Logger: slog.New(slog.DiscardHandler)}
+	return &Sweeper{Source: f.store, Engine: f.engine, Now: f.clock.Now, Logger: slog.New(slog.DiscardHandler), pageSize: 2}
 }
 
 // sweepTick runs one tick at t and fails the test on an error.
@@ -220,7 +222,7 @@ func TestSweeperConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	stale := &Sweeper{Source: src, Engine: f.engine, Now: f.clock.Now, Logger: slog.New(slog.DiscardHandler)}
+	stale := &Sweeper{Source: src, Engine: f.engine, Now: f.clock.Now, Logger: slog.New(slog.DiscardHandler), pageSize: 2}
 	st := sweepTick(t, f, stale, sh("2026-12-03 09:30"))
 	// All three saves are lost; on re-reading, only the noted case still
 	// owes its warning.
