@@ -177,6 +177,11 @@ func NextDeadline(c *weiquan.Case) *time.Time {
 		return nil
 	case weiquan.StatusRegistered, weiquan.StatusAssigned:
 		t = d.AcceptBy
+		// An ODR enterprise or station must settle by track_by or the case
+		// escalates: whichever comes first is what the unit works against.
+		if d.TrackBy != nil && (t == nil || d.TrackBy.Before(*t)) {
+			t = d.TrackBy
+		}
 	case weiquan.StatusAccepted, weiquan.StatusMediating:
 		t = d.MediateBy
 	case weiquan.StatusVerifying:

@@ -23,6 +23,7 @@ type Config struct {
 	SessionMaxAge  time.Duration
 	RequestTimeout time.Duration
 	PhoneHashKey   string
+	SweepEvery     time.Duration
 }
 
 // setting describes one configuration variable: the README's table is
@@ -86,6 +87,8 @@ var settings = []setting{
 			c.PhoneHashKey = v
 			return nil
 		}},
+	{"WEIQUAN_SWEEP_EVERY", "1m", "how often the deadline sweeper looks for cases near or past a deadline", false,
+		durationInto(func(c *Config) *time.Duration { return &c.SweepEvery })},
 	{"WEIQUAN_REQUEST_TIMEOUT", "15s", "upper bound on the work of one request", false, durationInto(func(c *Config) *time.Duration { return &c.RequestTimeout })},
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"weiquan/handlers"
+	"weiquan/search"
+	"weiquan/workflow"
 )
 
 func serve(ctx context.Context, args []string, env Env) error {
@@ -63,6 +65,12 @@ func serve(ctx context.Context, args []string, env Env) error {
 	following := make(chan struct{})
 	go func() { defer close(following); a.follow(followCtx, ix, sub) }()
 	defer func() { stopFollowing(); <-following }()
+	// The deadline sweeper finds its candidates in the index, never by
+	// scanning the store.
+	sweeper := &workflow.Sweeper{Source: search.SweepCandidates{Index: ix, Store: a.store}, Engine: a.engine, Logger: log}
+	sweeping := make(chan struct{})
+	go func() { defer close(sweeping); sweeper.Run(followCtx, cfg.SweepEvery) }()
+	defer func() { stopFollowing(); <-sweeping }()
 
 	app := handlers.New(handlers.Config{
 		SecureCookies:  strings.HasPrefix(cfg.PublicURL, "https://"),
