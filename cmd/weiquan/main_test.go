@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -319,6 +320,54 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 			t.Errorf("case %s after the crash: %d\n got %s\nwant %s", id, status, got, want)
 		}
 	}
+	// The index caught up too: every acknowledged case is listed, at the
+	// version the store holds (the reconcile pass finds what the kill kept
+	// from the index).
+	listed := map[string]float64{}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		clear(listed)
+		cursor := ""
+		for {
+			status, body := c.do("GET", "/api/v1/cases?facets=false&page_size=100&sort=created&cursor="+cursor, nil)
+			if status != 200 {
+				t.Fatalf("list: %d %s", status, body)
+			}
+			var page struct {
+				Items []struct {
+					ID      string  `json:"id"`
+					Version float64 `json:"version"`
+				} `json:"items"`
+				NextCursor string `json:"next_cursor"`
+			}
+			if err := json.Unmarshal(body, &page); err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range page.Items {
+				listed[it.ID] = it.Version
+			}
+			if page.NextCursor == "" || len(page.Items) == 0 {
+				break
+			}
+			cursor = url.QueryEscape(page.NextCursor)
+		}
+		missing := 0
+		for id := range acked {
+			if _, ok := listed[id]; !ok {
+				missing++
+			}
+		}
+		if missing == 0 {
+			break
+		}
+	}
+	for id, want := range acked {
+		var c struct{ Version float64 }
+		_ = json.Unmarshal(want, &c)
+		if v, ok := listed[id]; !ok || v != c.Version {
+			t.Errorf("case %s: index has version %v (listed %v), store has %v", id, v, ok, c.Version)
+		}
+	}
+
 	// Numbering carries on after the crash without reusing a number.
 	status, body := c.do("POST", "/api/v1/cases", complaint(-1))
 	var r struct{ ID string }
