@@ -662,3 +662,50 @@ func TestListCases(t *testing.T) {
 		t.Errorf("accepted list right after accepting: got %v", got)
 	}
 }
+
+func TestDuplicates(t *testing.T) {
+	e := newEnv(t)
+	op := e.login("op1")
+	post := func(phone, uscc string) string {
+		body := validComplaint()
+		body["complainant"].(map[string]any)["phone"] = phone
+		body["source"].(map[string]any)["caller_number"] = phone
+		body["respondent"].(map[string]any)["uscc"] = uscc
+		r := e.do("POST", "/api/v1/cases", op, body)
+		if r.status != 201 {
+			t.Fatalf("intake: %d %s", r.status, r.body)
+		}
+		return r.json(t)["id"].(string)
+	}
+	ids := func(r response) []string {
+		var out []string
+		for _, it := range r.json(t)["items"].([]any) {
+			out = append(out, it.(map[string]any)["id"].(string))
+		}
+		return out
+	}
+	first := post("13800138000", "91350203MA2YJ6QX1Y")
+	second := post("13800138000", "91350203MA2YJ6QX1Y")
+	post("13900139000", "91350203MA2YJ6QX1Y") // another caller
+	post("13800138000", "")                   // no credit code: compared by name, same name
+
+	r := e.do("POST", "/api/v1/duplicates", op, map[string]string{"phone": "138 0013 8000", "respondent_uscc": "91350203MA2YJ6QX1Y"})
+	if got := ids(r); r.status != 200 || strings.Join(got, ",") != second+","+first {
+		t.Errorf("check before saving: %d %v, want [%s %s]", r.status, got, second, first)
+	}
+	if got := ids(e.do("GET", "/api/v1/cases/"+second+"/duplicates", op, nil)); strings.Join(got, ",") != first {
+		t.Errorf("duplicates of %s: got %v, want [%s]", second, got, first)
+	}
+	if r := e.do("POST", "/api/v1/duplicates", op, map[string]string{"phone": "12"}); r.status != 422 {
+		t.Errorf("bad phone: got %d", r.status)
+	}
+	// The operator links them; after 30 days nothing is offered any more.
+	if r := e.do("POST", "/api/v1/cases/"+second+"/actions/link_duplicate", op, map[string]any{"version": 1, "case_id": first}); r.status != 200 {
+		t.Fatalf("link: %d %s", r.status, r.body)
+	}
+	e.clock.Add(31 * 24 * time.Hour)
+	tok := e.login("op1")
+	if got := ids(e.do("GET", "/api/v1/cases/"+second+"/duplicates", tok, nil)); len(got) != 0 {
+		t.Errorf("after 31 days: got %v", got)
+	}
+}

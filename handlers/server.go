@@ -84,6 +84,8 @@ func New(cfg Config, deps Deps) *fiber.App {
 	staff.Get("/cases", s.listCases)
 	staff.Get("/cases/:id", s.getCase)
 	staff.Post("/cases/:id/actions/:action", s.act)
+	staff.Get("/cases/:id/duplicates", s.caseDuplicates)
+	staff.Post("/duplicates", s.checkDuplicates)
 	staff.Post("/routing/explain", s.explainRouting)
 
 	app.Use(func(c *fiber.Ctx) error {

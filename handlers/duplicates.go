@@ -1,0 +1,78 @@
+package handlers
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"weiquan"
+	"weiquan/search"
+	"weiquan/workflow"
+)
+
+// duplicatesRequest is what an operator's form sends while they type: just
+// enough to compare, not a whole case.
+type duplicatesRequest struct {
+	Phone          string `json:"phone"`
+	RespondentName string `json:"respondent_name"`
+	RespondentUSCC string `json:"respondent_uscc"`
+}
+
+// checkDuplicates warns of likely duplicates before a case is saved.
+func (s *Server) checkDuplicates(c *fiber.Ctx) error {
+	var req duplicatesRequest
+	if err := decodeStrict(c.Body(), &req); err != nil {
+		return err
+	}
+	draft := weiquan.Case{
+		Complainant: weiquan.Complainant{Phone: strings.TrimSpace(req.Phone)},
+		Respondent:  weiquan.Respondent{Name: strings.TrimSpace(req.RespondentName), USCC: strings.TrimSpace(req.RespondentUSCC)},
+	}
+	if _, ok := weiquan.ParsePhone(draft.Complainant.Phone); !ok {
+		return weiquan.ValidationErrors{"phone": {Code: "invalid_phone", Message: "电话号码格式不正确"}}.Err()
+	}
+	return s.answerDuplicates(c, &draft)
+}
+
+// caseDuplicates lists the likely duplicates of a stored case.
+func (s *Server) caseDuplicates(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if !validCaseID(id) {
+		return weiquan.Errorf(weiquan.ENotFound, "案件编号应为 14 位数字")
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	cs, err := s.Store.GetCase(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.answerDuplicates(c, cs)
+}
+
+func (s *Server) answerDuplicates(c *fiber.Ctx, cs *weiquan.Case) error {
+	crit, ok := workflow.DuplicatesOf(cs, s.Accounts.Now())
+	if !ok {
+		return c.JSON(search.Result{Items: []search.Summary{}})
+	}
+	q := search.Query{
+		Phone: crit.Phone, RespondentUSCC: crit.RespondentUSCC, RespondentName: crit.RespondentName,
+		CreatedFrom: crit.Since, Sort: search.SortCreated, PageSize: 20,
+		UnitIDs: s.Units.Scope(actor(c)),
+	}
+	for _, st := range workflow.OpenStatuses {
+		q.Status = append(q.Status, string(st))
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	res, err := s.Search.Search(ctx, q)
+	if err != nil {
+		return err
+	}
+	items := []search.Summary{}
+	for _, it := range res.Items {
+		if it.ID != crit.Exclude {
+			items = append(items, it)
+		}
+	}
+	return c.JSON(search.Result{Total: uint64(len(items)), Items: items})
+}
