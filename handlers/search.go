@@ -90,7 +90,9 @@ func parseQuery(c *fiber.Ctx) (search.Query, error) {
 		DivisionCity:   splitList(c.Query("city")),
 		Sort:           c.Query("sort", search.SortRelevance),
 		Cursor:         c.Query("cursor"),
-		Facets:         c.Query("facets", "true") != "false",
+		// Counts belong to the first page; recounting them for every later
+		// page of a broad list would cost as much as the page itself.
+		Facets: c.Query("facets", strconv.FormatBool(c.Query("cursor") == "")) != "false",
 	}
 	if len([]rune(q.Text)) > 100 {
 		v.Add("q", "too_long", "搜索内容不能超过 100 个字")

@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 	"go.etcd.io/bbolt"
@@ -86,7 +88,10 @@ type Index struct {
 	idx      bleve.Index
 	phoneKey phoneHasher
 	now      func() time.Time
-	log      *slog.Logger
+	// keywordAnalyzer analyses the code fields whose doc values addToBatch
+	// stores differently.
+	keywordAnalyzer analysis.Analyzer
+	log             *slog.Logger
 
 	writeMu sync.Mutex
 	closed  bool // guarded by writeMu
@@ -183,12 +188,13 @@ func Open(dir string, opts Options) (ix *Index, err error) {
 
 func newIndex(dir string, b bleve.Index, opts Options) *Index {
 	return &Index{
-		dir:      dir,
-		idx:      b,
-		phoneKey: phoneHasher(opts.PhoneKey),
-		now:      opts.Now,
-		log:      opts.Logger,
-		changed:  make(chan struct{}),
+		dir:             dir,
+		idx:             b,
+		keywordAnalyzer: b.Mapping().AnalyzerNamed(keyword.Name),
+		phoneKey:        phoneHasher(opts.PhoneKey),
+		now:             opts.Now,
+		log:             opts.Logger,
+		changed:         make(chan struct{}),
 	}
 }
 
@@ -342,8 +348,13 @@ func (ix *Index) Close() error {
 func (ix *Index) Flush() error {
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
+	if ix.closed {
+		return errClosed
+	}
 	return ix.flushLocked(30 * time.Second)
 }
+
+var errClosed = errors.New("search: index is closed")
 
 // flushLocked waits until everything indexed so far is on disk.
 func (ix *Index) flushLocked(timeout time.Duration) error {
@@ -420,6 +431,9 @@ func (ix *Index) Apply(ctx context.Context, ch Changes) error {
 	}
 	ix.writeMu.Lock()
 	defer ix.writeMu.Unlock()
+	if ix.closed {
+		return errClosed
+	}
 
 	cases := ch.Cases
 	if len(cases) > 0 {
@@ -438,7 +452,7 @@ func (ix *Index) Apply(ctx context.Context, ch Changes) error {
 	}
 	batch := ix.idx.NewBatch()
 	for _, c := range cases {
-		if err := batch.Index(c.ID, ix.document(c)); err != nil {
+		if err := ix.addToBatch(batch, c); err != nil {
 			return fmt.Errorf("search: mapping case %s: %w", c.ID, err)
 		}
 	}

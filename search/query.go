@@ -368,20 +368,20 @@ func inTextFields(terms []string, boost float64) query.Query {
 	return query.NewDisjunctionQuery(qs)
 }
 
-// sortOrder is the order of a sort mode; ties are always broken by case id.
+// sortOrder is the order of a sort mode. The keys end in the case number,
+// so no two cases tie.
 func sortOrder(mode string, text bool) (bsearch.SortOrder, string, error) {
-	created := &bsearch.SortField{Field: fCreated, Desc: true, Type: bsearch.SortFieldAuto, Missing: bsearch.SortFieldMissingLast}
+	created := &bsearch.SortField{Field: fCreatedKey, Desc: true, Type: bsearch.SortFieldAsString}
 	switch mode {
 	case "", SortRelevance:
 		if !text {
-			return bsearch.SortOrder{created, &bsearch.SortDocID{Desc: true}}, SortCreated, nil
+			return bsearch.SortOrder{created}, SortCreated, nil
 		}
-		return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, created, &bsearch.SortDocID{Desc: true}}, SortRelevance, nil
+		return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, created}, SortRelevance, nil
 	case SortCreated:
-		return bsearch.SortOrder{created, &bsearch.SortDocID{Desc: true}}, SortCreated, nil
+		return bsearch.SortOrder{created}, SortCreated, nil
 	case SortDeadline:
-		deadline := &bsearch.SortField{Field: fNextDeadline, Type: bsearch.SortFieldAuto, Missing: bsearch.SortFieldMissingLast}
-		return bsearch.SortOrder{deadline, &bsearch.SortDocID{}}, SortDeadline, nil
+		return bsearch.SortOrder{&bsearch.SortField{Field: fDeadlineKey, Type: bsearch.SortFieldAsString}}, SortDeadline, nil
 	}
 	return nil, "", invalid("排序方式无效", fmt.Errorf("unknown sort %q", mode))
 }

@@ -228,7 +228,7 @@ func (ix *Index) bulkLoad(ctx context.Context, src Source) (int, error) {
 		}
 		// The store yields each case once, so the version check of
 		// IndexCases is not needed on a fresh index.
-		if err = batch.Index(c.ID, ix.document(c)); err != nil {
+		if err = ix.addToBatch(batch, c); err != nil {
 			err = fmt.Errorf("search: mapping case %s: %w", c.ID, err)
 			break
 		}

@@ -20,12 +20,12 @@ func TestSweepCandidatesFromIndex(t *testing.T) {
 	}
 	at := time.Date(2026, 11, 26, 9, 0, 0, 0, weiquan.Shanghai)
 	cases := []*weiquan.Case{
-		{Status: weiquan.StatusAssigned, Deadlines: weiquan.Deadlines{AcceptBy: day(7)}},                     // due
-		{Status: weiquan.StatusAssigned, Deadlines: weiquan.Deadlines{AcceptBy: day(20)}},                    // not yet
-		{Status: weiquan.StatusAssigned, Deadlines: weiquan.Deadlines{AcceptBy: day(20), TrackBy: day(3)}},  // ODR track due
+		{Status: weiquan.StatusAssigned, Deadlines: weiquan.Deadlines{AcceptBy: day(7)}},                      // due
+		{Status: weiquan.StatusAssigned, Deadlines: weiquan.Deadlines{AcceptBy: day(20)}},                     // not yet
+		{Status: weiquan.StatusAssigned, Deadlines: weiquan.Deadlines{AcceptBy: day(20), TrackBy: day(3)}},    // ODR track due
 		{Status: weiquan.StatusMediating, Deadlines: weiquan.Deadlines{AcceptBy: day(1), MediateBy: day(30)}}, // old accept_by only
-		{Status: weiquan.StatusClosed, Deadlines: weiquan.Deadlines{AcceptBy: day(1)}},                       // closed
-		{Status: weiquan.StatusVerifying, Deadlines: weiquan.Deadlines{VerifyBy: day(5)}},                    // due
+		{Status: weiquan.StatusClosed, Deadlines: weiquan.Deadlines{AcceptBy: day(1)}},                        // closed
+		{Status: weiquan.StatusVerifying, Deadlines: weiquan.Deadlines{VerifyBy: day(5)}},                     // due
 	}
 	for _, c := range cases {
 		c.Kind, c.Version, c.CreatedAt, c.UpdatedAt = weiquan.KindComplaint, 1, at, at
