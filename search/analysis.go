@@ -12,7 +12,7 @@ import (
 // Chinese characters must find every case whose text contains it. Words are
 // not delimited in Chinese and a word segmenter cuts the same characters
 // differently in different contexts (热水器 is one word, so a search for 水
-// or 热水 misses it; BENCHMARKS-search.md has the measurement), so the index
+// or 热水 misses it; BENCHMARKS.md has the measurement), so the index
 // holds characters instead:
 //
 //   - every Han (and kana/Hangul) character as a unigram, so a one-character
