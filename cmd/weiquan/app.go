@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"weiquan"
@@ -85,14 +87,33 @@ func (a *app) deps() handlers.Deps {
 // policies, and builds the state machine on them.
 func (a *app) wireWorkflow() error {
 	units, err := workflow.DefaultUnits()
+	if a.cfg.UnitsFile != "" {
+		units, err = withFile(a.cfg.UnitsFile, func(f *os.File) (*workflow.Units, error) {
+			return workflow.LoadUnits(f, filepath.Base(a.cfg.UnitsFile))
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("load units: %w", err)
 	}
 	router, err := workflow.DefaultRouter(units)
+	if a.cfg.RulesFile != "" {
+		router, err = withFile(a.cfg.RulesFile, func(f *os.File) (*workflow.Router, error) {
+			return workflow.LoadRules(f, filepath.Base(a.cfg.RulesFile), units)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("load routing rules: %w", err)
 	}
-	cal, err := workflow.NewCalendar()
+	var calFiles []io.Reader
+	for _, path := range a.cfg.CalendarFiles {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("holiday calendar: %w", err)
+		}
+		defer f.Close()
+		calFiles = append(calFiles, f)
+	}
+	cal, err := workflow.NewCalendar(calFiles...)
 	if err != nil {
 		return fmt.Errorf("load holiday calendar: %w", err)
 	}
@@ -104,10 +125,36 @@ func (a *app) wireWorkflow() error {
 				"year", y)
 		}
 	}
+	policies := workflow.NewPolicies()
+	for _, path := range a.cfg.PolicyFiles {
+		p, err := withFile(path, func(f *os.File) (workflow.Policy, error) { return workflow.LoadPolicy(f) })
+		if err == nil {
+			err = policies.Add(p)
+		}
+		if err != nil {
+			return fmt.Errorf("deadline policy %s: %w", path, err)
+		}
+	}
+	if a.cfg.DefaultPolicy != "" {
+		if err := policies.SetDefault(a.cfg.DefaultPolicy); err != nil {
+			return fmt.Errorf("WEIQUAN_DEFAULT_POLICY: %w", err)
+		}
+	}
 	a.units, a.router = units, router
 	a.engine = &workflow.Engine{Store: a.store, Router: router, Units: units, Calendar: cal,
-		Policies: workflow.NewPolicies(), Now: time.Now}
+		Policies: policies, Now: time.Now}
 	return nil
+}
+
+// withFile opens path for load and closes it after.
+func withFile[T any](path string, load func(*os.File) (T, error)) (T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer f.Close()
+	return load(f)
 }
 
 // close flushes and releases everything; safe on a half-opened app.

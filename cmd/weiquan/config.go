@@ -24,6 +24,11 @@ type Config struct {
 	RequestTimeout time.Duration
 	PhoneHashKey   string
 	SweepEvery     time.Duration
+	UnitsFile      string
+	RulesFile      string
+	CalendarFiles  []string
+	PolicyFiles    []string
+	DefaultPolicy  string
 }
 
 // setting describes one configuration variable: the README's table is
@@ -89,6 +94,16 @@ var settings = []setting{
 		}},
 	{"WEIQUAN_SWEEP_EVERY", "1m", "how often the deadline sweeper looks for cases near or past a deadline", false,
 		durationInto(func(c *Config) *time.Duration { return &c.SweepEvery })},
+	{"WEIQUAN_UNITS_FILE", "", "units file (stations, arbitration bodies, ODR enterprises, renamed agencies) merged over the generated Fujian units; unset means the shipped examples", false,
+		func(c *Config, v string) error { c.UnitsFile = v; return nil }},
+	{"WEIQUAN_RULES_FILE", "", "routing rules file; unset means the shipped Fujian rules (workflow/data/fujian.rules)", false,
+		func(c *Config, v string) error { c.RulesFile = v; return nil }},
+	{"WEIQUAN_CALENDAR_FILES", "", "comma-separated holiday files adding or replacing years of the statutory holiday calendar", false,
+		func(c *Config, v string) error { c.CalendarFiles = splitPaths(v); return nil }},
+	{"WEIQUAN_POLICY_FILES", "", "comma-separated deadline policy files (JSON) loaded beside order20-2022", false,
+		func(c *Config, v string) error { c.PolicyFiles = splitPaths(v); return nil }},
+	{"WEIQUAN_DEFAULT_POLICY", "order20-2022", "the policy new cases are computed under", false,
+		func(c *Config, v string) error { c.DefaultPolicy = v; return nil }},
 	{"WEIQUAN_REQUEST_TIMEOUT", "15s", "upper bound on the work of one request", false, durationInto(func(c *Config) *time.Duration { return &c.RequestTimeout })},
 }
 
@@ -132,4 +147,14 @@ func loadConfig(getenv func(string) string) (Config, []string, error) {
 		return c, nil, fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return c, defaults, nil
+}
+
+func splitPaths(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

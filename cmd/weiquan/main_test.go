@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"weiquan"
 )
 
 // TestMain lets the crash test run this test binary as a real weiquan
@@ -476,5 +479,61 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 		if !strings.Contains(string(raw), "`"+s.env+"`") {
 			t.Errorf("README.md does not document %s", s.env)
 		}
+	}
+}
+
+// TestAdministratorFiles loads a new deadline policy, a holiday file and a
+// routing rules file from configuration, without a code change.
+func TestAdministratorFiles(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := os.ReadFile("../../workflow/policies/order20-2022.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := strings.Replace(strings.Replace(string(raw), `"order20-2022"`, `"order121-2026"`, 1), `"accept_days": 7`, `"accept_days": 10`, 1)
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	policyFile := write("order121.json", policy)
+	calFile := write("2030.txt", "year 2030\noff 2030-01-01 元旦\n")
+	env := map[string]string{
+		"WEIQUAN_DATA_DIR": filepath.Join(dir, "data"), "WEIQUAN_POLICY_FILES": policyFile,
+		"WEIQUAN_DEFAULT_POLICY": "order121-2026", "WEIQUAN_CALENDAR_FILES": calFile,
+	}
+	cfg, _, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := openApp(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	at := time.Date(2026, 11, 26, 10, 0, 0, 0, weiquan.Shanghai)
+	draft := weiquan.Case{Kind: weiquan.KindComplaint, Channel: weiquan.Channel12315,
+		Complainant: weiquan.Complainant{Name: "王五", Phone: "13700137000"},
+		Respondent:  weiquan.Respondent{Name: "厦门某某电器有限公司", DivisionCode: "350203"},
+		Subject:     weiquan.Subject{Category: "household_appliances", Problem: "quality"},
+		Description: "空调漏水", Demands: []string{"refund"}}
+	c, err := a.intake.RegisterAt(context.Background(), weiquan.Actor{UserID: "u-admin", Role: weiquan.RoleAdmin}, draft, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Policy != "order121-2026" || c.Deadlines.AcceptBy == nil ||
+		c.Deadlines.AcceptBy.Format("2006-01-02") != "2026-12-10" { // 10 working days, not 7
+		t.Errorf("got policy %q accept_by %v", c.Policy, c.Deadlines.AcceptBy)
+	}
+
+	// A broken file stops the start with a message naming it.
+	env["WEIQUAN_RULES_FILE"] = write("bad.rules", "rule x: nonsense -> track=agency\n")
+	cfg, _, _ = loadConfig(func(k string) string { return env[k] })
+	a.close()
+	if _, err := openApp(context.Background(), cfg, log); err == nil || !strings.Contains(err.Error(), "bad.rules") {
+		t.Errorf("bad rules file: got %v", err)
 	}
 }
