@@ -102,82 +102,21 @@ func (s *Store) GetCase(ctx context.Context, id string) (*weiquan.Case, error) {
 // SaveCase writes c as one atomic single-document update filtered on {_id: c.ID, version: expected};
 // on success c.Version == expected+1 and UpdatedAt set by caller is kept. Stale version → EConflict
 // (message says the case was changed by someone else, reload); missing → ENotFound.
+//
+// c's messages are merged with the stored ones (see saveCaseMerging): a
+// message already stored is kept as stored, because the SMS dispatcher and
+// the Twilio webhooks update delivery state without bumping the version;
+// messages c added are appended. On success c.Messages is what was written.
 func (s *Store) SaveCase(ctx context.Context, c *weiquan.Case, expected int64) error {
 	op := fmt.Sprintf("save case %s at version %d", c.ID, expected)
 	// Write a copy so that c keeps its version when the save fails and the
 	// caller can report or retry with what it had.
 	doc := *c
 	doc.Version = expected + 1
-
-	var err error
-	if s.opts.Embedded {
-		err = s.saveCaseLocked(ctx, op, &doc, expected)
-	} else {
-		err = s.saveCaseAtomic(ctx, op, &doc, expected)
-	}
-	if err != nil {
+	if err := s.saveCaseMerging(ctx, op, &doc, expected); err != nil {
 		return err
 	}
-	c.Version = doc.Version
+	c.Version, c.Messages = doc.Version, doc.Messages
 	s.feed.published(c.ID)
-	return nil
-}
-
-// saveCaseAtomic lets MongoDB compare and swap in one update.
-func (s *Store) saveCaseAtomic(ctx context.Context, op string, doc *weiquan.Case, expected int64) error {
-	filter := bson.D{{Key: "_id", Value: doc.ID}, {Key: "version", Value: expected}}
-	res, err := s.cases.ReplaceOne(ctx, filter, doc)
-	if err != nil {
-		return storeError(op, err)
-	}
-	if res.MatchedCount == 1 {
-		return nil
-	}
-	// Nothing matched: either the case is gone or someone saved first. Only
-	// this rare path pays for the second read that tells them apart.
-	var current struct {
-		Version int64 `bson:"version"`
-	}
-	err = s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: doc.ID}},
-		options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&current)
-	if err != nil {
-		return notFound(op, err, msgCaseNotFound)
-	}
-	return weiquan.WrapError(weiquan.EConflict, msgCaseConflict,
-		fmt.Errorf("store: %s: stored version is %d", op, current.Version))
-}
-
-// saveCaseLocked compares and swaps under this process's per-case lock,
-// because FerretDB's update is a query followed by an unlocked write: two
-// concurrent updates filtered on the same version would both succeed. Both
-// statements filter on _id alone, the only filter FerretDB's SQLite backend
-// answers from an index.
-func (s *Store) saveCaseLocked(ctx context.Context, op string, doc *weiquan.Case, expected int64) error {
-	unlock, err := s.lock(ctx, collCases, doc.ID)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-
-	byID := bson.D{{Key: "_id", Value: doc.ID}}
-	var current struct {
-		Version int64 `bson:"version"`
-	}
-	err = s.cases.FindOne(ctx, byID, options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&current)
-	if err != nil {
-		return notFound(op, err, msgCaseNotFound)
-	}
-	if current.Version != expected {
-		return weiquan.WrapError(weiquan.EConflict, msgCaseConflict,
-			fmt.Errorf("store: %s: stored version is %d", op, current.Version))
-	}
-	res, err := s.cases.ReplaceOne(ctx, byID, doc)
-	if err != nil {
-		return storeError(op, err)
-	}
-	if res.MatchedCount == 0 {
-		return weiquan.WrapError(weiquan.ENotFound, msgCaseNotFound,
-			fmt.Errorf("store: %s: case disappeared while saving", op))
-	}
 	return nil
 }

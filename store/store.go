@@ -25,6 +25,7 @@ const (
 	collUsers    = "users"
 	collSessions = "sessions"
 	collUnits    = "units"
+	collSMS      = "sms" // opt-outs, numbers' cases, the local SMS log (messages.go, optout.go)
 )
 
 // Options tune a Store to the server behind it.
@@ -47,6 +48,7 @@ type Store struct {
 	users    *mongo.Collection
 	sessions *mongo.Collection
 	units    *mongo.Collection
+	sms      *mongo.Collection
 
 	// locks serialises read-modify-write per document when Embedded; see
 	// Options.Embedded. Unused against MongoDB, whose updates are atomic.
@@ -81,6 +83,7 @@ func Open(ctx context.Context, uri, dbName string, opts Options) (*Store, error)
 		users:    db.Collection(collUsers),
 		sessions: db.Collection(collSessions),
 		units:    db.Collection(collUnits),
+		sms:      db.Collection(collSMS),
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
@@ -112,7 +115,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // the embedded server can repair their _id indexes. Open creates them all,
 // so the repair can run right after it.
 func (s *Store) Collections() []string {
-	return []string{collCases, collCounters, collUsers, collSessions, collUnits}
+	return []string{collCases, collCounters, collUsers, collSessions, collUnits, collSMS}
 }
 
 // DropDatabase removes the store's database. Tests use it to clean up.
