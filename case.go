@@ -278,6 +278,20 @@ func (c *Case) NormalizeTimes() {
 		r.At = InShanghai(r.At)
 		c.Routing = &r
 	}
+	if c.Messages != nil {
+		msgs := make([]Message, len(c.Messages))
+		for i, m := range c.Messages {
+			m.CreatedAt, m.UpdatedAt = InShanghai(m.CreatedAt), InShanghai(m.UpdatedAt)
+			for _, p := range []**time.Time{&m.NotBefore, &m.SentAt, &m.LeaseUntil} {
+				if *p != nil {
+					t := InShanghai(**p)
+					*p = &t
+				}
+			}
+			msgs[i] = m
+		}
+		c.Messages = msgs
+	}
 	if c.Alerts != nil {
 		alerts := make([]Alert, len(c.Alerts))
 		for i, a := range c.Alerts {

@@ -40,6 +40,7 @@ type Deps struct {
 	Router   *workflow.Router
 	Units    *workflow.Units
 	Search   Searcher
+	SMS      SMS
 }
 
 // Server holds the dependencies of the handlers.
@@ -73,6 +74,9 @@ func New(cfg Config, deps Deps) *fiber.App {
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", s.ready)
 
+	app.Post("/hooks/twilio/status", s.twilioStatus)
+	app.Post("/hooks/twilio/inbound", s.twilioInbound)
+
 	api := app.Group("/api/v1")
 	api.Post("/auth/login", s.login)
 	api.Post("/auth/logout", s.logout)
@@ -86,6 +90,7 @@ func New(cfg Config, deps Deps) *fiber.App {
 	staff.Post("/cases/:id/actions/:action", s.act)
 	staff.Get("/cases/:id/duplicates", s.caseDuplicates)
 	staff.Post("/duplicates", s.checkDuplicates)
+	staff.Get("/admin/sms-log", s.smsLog)
 	staff.Post("/routing/explain", s.explainRouting)
 
 	app.Use(func(c *fiber.Ctx) error {

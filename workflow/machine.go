@@ -69,6 +69,10 @@ type Engine struct {
 	Calendar *Calendar
 	Policies *Policies
 	Now      func() time.Time // default time.Now
+	// Owe returns the SMS a transition owes the complainant (the
+	// notifications package decides which), recorded in the same write as
+	// the transition so none is lost. Nil owes nothing.
+	Owe func(c *weiquan.Case, event string, now time.Time) []weiquan.Message
 }
 
 // ActionRequest is the body of an action. Version is always required; the
@@ -417,6 +421,9 @@ func (e *Engine) machineApply(ctx context.Context, c *weiquan.Case, actor weiqua
 		}
 	}
 	s.c.UpdatedAt = now
+	if e.Owe != nil {
+		s.c.Messages = append(s.c.Messages, e.Owe(s.c, rule.action, now)...)
+	}
 	return s.c, nil
 }
 
@@ -444,6 +451,7 @@ func machineClone(c *weiquan.Case) *weiquan.Case {
 	n.Events = slices.Clone(c.Events)
 	n.Alerts = slices.Clone(c.Alerts)
 	n.Flags = slices.Clone(c.Flags)
+	n.Messages = slices.Clone(c.Messages)
 	n.Messages = slices.Clone(c.Messages)
 	if c.Routing != nil {
 		r := *c.Routing

@@ -50,6 +50,9 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 		To: weiquan.StatusRegistered, Public: true, Note: registeredNote(c),
 	}}
 	c.CreatedAt, c.UpdatedAt = now, now
+	if in.Engine != nil && in.Engine.Owe != nil {
+		c.Messages = append(c.Messages, in.Engine.Owe(&c, weiquan.EventRegistered, now)...)
+	}
 	if in.Engine != nil {
 		// Route before the first write, so registration and routing cost one
 		// durable write, not two.

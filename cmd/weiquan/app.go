@@ -13,6 +13,7 @@ import (
 
 	"weiquan"
 	"weiquan/handlers"
+	"weiquan/notifications"
 	"weiquan/search"
 	"weiquan/store"
 	"weiquan/store/embedded"
@@ -80,7 +81,17 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 // deps are the services the HTTP handlers call.
 func (a *app) deps() handlers.Deps {
 	return handlers.Deps{Store: a.store, Intake: a.intake, Accounts: a.accounts, Engine: a.engine, Router: a.router,
-		Units: a.units, Search: a.search}
+		Units: a.units, Search: a.search,
+		SMS: handlers.SMS{AuthToken: a.cfg.Twilio.AuthToken, PublicURL: a.cfg.PublicURL, Store: a.store,
+			Log: func(ctx context.Context, limit int) (any, error) { return a.store.ListSMSLog(ctx, limit) }}}
+}
+
+// sender is Twilio when an account is configured, else the local log.
+func (a *app) sender() (notifications.Sender, error) {
+	if a.cfg.Twilio.AccountSID == "" {
+		return &notifications.LogSender{Log: a.store}, nil
+	}
+	return notifications.NewTwilio(a.cfg.Twilio)
 }
 
 // wireWorkflow loads the units, routing rules, holiday calendar and deadline
@@ -141,8 +152,12 @@ func (a *app) wireWorkflow() error {
 		}
 	}
 	a.units, a.router = units, router
+	trackURL := a.cfg.TrackURL
 	a.engine = &workflow.Engine{Store: a.store, Router: router, Units: units, Calendar: cal,
-		Policies: policies, Now: time.Now}
+		Policies: policies, Now: time.Now,
+		Owe: func(c *weiquan.Case, event string, now time.Time) []weiquan.Message {
+			return notifications.Owed(c, event, trackURL, now)
+		}}
 	return nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"weiquan/notifications"
 )
 
 // Config is every setting of the service. Each comes from a WEIQUAN_*
@@ -29,6 +31,8 @@ type Config struct {
 	CalendarFiles  []string
 	PolicyFiles    []string
 	DefaultPolicy  string
+	TrackURL       string
+	Twilio         notifications.TwilioConfig
 }
 
 // setting describes one configuration variable: the README's table is
@@ -104,6 +108,18 @@ var settings = []setting{
 		func(c *Config, v string) error { c.PolicyFiles = splitPaths(v); return nil }},
 	{"WEIQUAN_DEFAULT_POLICY", "order20-2022", "the policy new cases are computed under", false,
 		func(c *Config, v string) error { c.DefaultPolicy = v; return nil }},
+	{"WEIQUAN_TRACK_URL", "", "tracking link in SMS, {id} standing for the case number; default <WEIQUAN_PUBLIC_URL>/track?id={id}", false,
+		func(c *Config, v string) error { c.TrackURL = v; return nil }},
+	{"WEIQUAN_TWILIO_ACCOUNT_SID", "", "Twilio account SID; unset means SMS go to the local log that administrators read (GET /api/v1/admin/sms-log)", false,
+		func(c *Config, v string) error { c.Twilio.AccountSID = v; return nil }},
+	{"WEIQUAN_TWILIO_AUTH_TOKEN", "", "Twilio auth token (also verifies the webhooks' X-Twilio-Signature)", true,
+		func(c *Config, v string) error { c.Twilio.AuthToken = v; return nil }},
+	{"WEIQUAN_TWILIO_FROM", "", "sender number or ID", false,
+		func(c *Config, v string) error { c.Twilio.From = v; return nil }},
+	{"WEIQUAN_TWILIO_MESSAGING_SERVICE_SID", "", "Twilio messaging service SID, instead of or with WEIQUAN_TWILIO_FROM", false,
+		func(c *Config, v string) error { c.Twilio.MessagingServiceSID = v; return nil }},
+	{"WEIQUAN_TWILIO_API_URL", notifications.DefaultTwilioBaseURL, "Twilio API base URL (a local fake for development: weiquan twilio-fake)", false,
+		func(c *Config, v string) error { c.Twilio.BaseURL = strings.TrimRight(v, "/"); return nil }},
 	{"WEIQUAN_REQUEST_TIMEOUT", "15s", "upper bound on the work of one request", false, durationInto(func(c *Config) *time.Duration { return &c.RequestTimeout })},
 }
 
@@ -142,6 +158,15 @@ func loadConfig(getenv func(string) string) (Config, []string, error) {
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
+	}
+	if c.TrackURL == "" {
+		c.TrackURL = c.PublicURL + "/track?id={id}"
+	}
+	if c.Twilio.AccountSID != "" {
+		c.Twilio.StatusCallback = c.PublicURL + "/hooks/twilio/status"
+		if _, err := notifications.NewTwilio(c.Twilio); err != nil {
+			problems = append(problems, "WEIQUAN_TWILIO_*: "+err.Error())
+		}
 	}
 	if len(problems) > 0 {
 		return c, nil, fmt.Errorf("invalid configuration:\n  %s", strings.Join(problems, "\n  "))

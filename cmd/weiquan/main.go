@@ -4,11 +4,15 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"weiquan/notifications/twiliofake"
 )
 
 func main() {
@@ -36,6 +40,7 @@ usage:
   weiquan user add --username NAME --role ROLE [--unit ID]... --password-stdin
   weiquan seed --cases N [--seed S] [--corpus FILE]
   weiquan reindex                             rebuild the search index from the store
+  weiquan twilio-fake [--addr 127.0.0.1:8089]  a local fake of Twilio's Messages API for development
   weiquan help
 
 Configuration is read from WEIQUAN_* environment variables; see README.md.
@@ -58,6 +63,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return seedCmd(ctx, args, env)
 	case "reindex":
 		return reindexCmd(ctx, args, env)
+	case "twilio-fake":
+		return twilioFakeCmd(ctx, args, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -65,4 +72,19 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
+}
+
+// twilioFakeCmd runs the fake Twilio Messages API the tests use, for trying
+// the Twilio sender without an account: point WEIQUAN_TWILIO_API_URL at it.
+func twilioFakeCmd(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("twilio-fake", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	addr := fs.String("addr", "127.0.0.1:8089", "address to listen on")
+	sid := fs.String("account-sid", "", "account SID it accepts (default: the fake's own)")
+	token := fs.String("auth-token", "", "auth token it accepts and signs callbacks with")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return twiliofake.Serve(ctx, *addr, twiliofake.Config{AccountSID: *sid, AuthToken: *token,
+		Logger: slog.New(slog.NewTextHandler(env.Stderr, nil))})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"weiquan/handlers"
+	"weiquan/notifications"
 	"weiquan/search"
 	"weiquan/workflow"
 )
@@ -71,6 +72,27 @@ func serve(ctx context.Context, args []string, env Env) error {
 	sweeping := make(chan struct{})
 	go func() { defer close(sweeping); sweeper.Run(followCtx, cfg.SweepEvery) }()
 	defer func() { stopFollowing(); <-sweeping }()
+	// The SMS dispatcher sends what transitions owe. On the embedded database
+	// this process is the only sender; with MongoDB other instances may be,
+	// and their writes reach this one only through periodic rescans.
+	sender, err := a.sender()
+	if err != nil {
+		return err
+	}
+	embedded := a.server != nil
+	smsOpts := notifications.Options{Exclusive: embedded, Logger: log}
+	if !embedded {
+		smsOpts.Rescan, smsOpts.FullRescan = 30*time.Second, time.Hour
+	}
+	dispatcher := notifications.NewDispatcher(a.store, func() notifications.Feed { return a.store.Subscribe() }, sender, smsOpts)
+	sending := make(chan struct{})
+	go func() {
+		defer close(sending)
+		if err := dispatcher.Run(followCtx); err != nil {
+			log.Error("SMS dispatcher stopped", "err", err)
+		}
+	}()
+	defer func() { stopFollowing(); <-sending }()
 
 	app := handlers.New(handlers.Config{
 		SecureCookies:  strings.HasPrefix(cfg.PublicURL, "https://"),
