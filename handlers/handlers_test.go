@@ -19,6 +19,7 @@ import (
 
 	"weiquan"
 	"weiquan/handlers"
+	"weiquan/notifications/twiliofake"
 	"weiquan/search"
 	"weiquan/store"
 	"weiquan/store/storetest"
@@ -45,7 +46,11 @@ type env struct {
 	clock *clock
 }
 
-const testPassword = "correct horse battery"
+const (
+	testPassword    = "correct horse battery"
+	testTwilioToken = "twilio-test-auth-token"
+	testPublicURL   = "https://weiquan.example.org"
+)
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
@@ -97,6 +102,8 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { stop(); <-followed; sub.Close(); ix.Close() })
 	app := handlers.New(handlers.Config{}, handlers.Deps{
 		Store: st, Accounts: accounts, Engine: engine, Router: router, Units: units, Search: ix,
+		SMS: handlers.SMS{AuthToken: testTwilioToken, PublicURL: testPublicURL, Store: st,
+			Log: func(ctx context.Context, limit int) (any, error) { return st.ListSMSLog(ctx, limit) }},
 		Intake: &workflow.Intake{Store: st, Now: clk.Now, Engine: engine},
 	})
 	return &env{t: t, app: app, store: st, clock: clk}
@@ -707,5 +714,52 @@ func TestDuplicates(t *testing.T) {
 	tok := e.login("op1")
 	if got := ids(e.do("GET", "/api/v1/cases/"+second+"/duplicates", tok, nil)); len(got) != 0 {
 		t.Errorf("after 31 days: got %v", got)
+	}
+}
+
+func TestTwilioWebhooks(t *testing.T) {
+	e := newEnv(t)
+	post := func(path string, form url.Values, signature string) response {
+		req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if signature != "" {
+			req.Header.Set("X-Twilio-Signature", signature)
+		}
+		resp, err := e.app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return response{status: resp.StatusCode, header: resp.Header, body: raw}
+	}
+	form := url.Values{"From": {"+8613800138000"}, "To": {"+15005550006"}, "Body": {"TD"}, "MessageSid": {"SM0123"}}
+	ctx := context.Background()
+
+	for _, tt := range []struct{ name, signature string }{
+		{"unsigned", ""},
+		{"signed with another token", twiliofake.Sign("wrong-token", testPublicURL+"/hooks/twilio/inbound", form)},
+		{"signed for another URL", twiliofake.Sign(testTwilioToken, testPublicURL+"/hooks/twilio/status", form)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if r := post("/hooks/twilio/inbound", form, tt.signature); r.status != 403 {
+				t.Errorf("got %d, want 403", r.status)
+			}
+			if out, err := e.store.OptedOut(ctx, "+8613800138000"); err != nil || out {
+				t.Errorf("a refused webhook changed something: opted out %v, %v", out, err)
+			}
+		})
+	}
+	r := post("/hooks/twilio/inbound", form, twiliofake.Sign(testTwilioToken, testPublicURL+"/hooks/twilio/inbound", form))
+	if r.status != 200 || !strings.Contains(string(r.body), "<Response>") {
+		t.Fatalf("signed TD: %d %s", r.status, r.body)
+	}
+	if out, err := e.store.OptedOut(ctx, "+8613800138000"); err != nil || !out {
+		t.Errorf("TD did not opt the number out: %v, %v", out, err)
+	}
+
+	// The SMS log is for administrators only.
+	if r := e.do("GET", "/api/v1/admin/sms-log", e.login("op1"), nil); r.status != 403 {
+		t.Errorf("operator reading the SMS log: got %d", r.status)
 	}
 }
