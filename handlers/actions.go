@@ -34,12 +34,7 @@ func (s *Server) act(c *fiber.Ctx) error {
 func (s *Server) explainRouting(c *fiber.Ctx) error {
 	var draft weiquan.Case
 	if id := c.Query("case_id"); id != "" {
-		if !validCaseID(id) {
-			return weiquan.Errorf(weiquan.ENotFound, "案件编号应为 14 位数字")
-		}
-		ctx, cancel := s.ctx(c)
-		defer cancel()
-		cs, err := s.Store.GetCase(ctx, id)
+		cs, err := s.loadCase(c, id)
 		if err != nil {
 			return err
 		}

@@ -25,17 +25,21 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 }
 
 func (s *Server) getCase(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if !validCaseID(id) {
-		return weiquan.Errorf(weiquan.ENotFound, "案件编号应为 14 位数字")
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	cs, err := s.Store.GetCase(ctx, id)
+	cs, err := s.loadCase(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(present(cs))
+}
+
+// loadCase reads a case by the number a request names.
+func (s *Server) loadCase(c *fiber.Ctx, id string) (*weiquan.Case, error) {
+	if !validCaseID(id) {
+		return nil, weiquan.Errorf(weiquan.ENotFound, "案件编号应为 14 位数字")
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	return s.Store.GetCase(ctx, id)
 }
 
 // present is the one place a case becomes its API form, so that intake's 201

@@ -36,13 +36,7 @@ func (s *Server) checkDuplicates(c *fiber.Ctx) error {
 
 // caseDuplicates lists the likely duplicates of a stored case.
 func (s *Server) caseDuplicates(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if !validCaseID(id) {
-		return weiquan.Errorf(weiquan.ENotFound, "案件编号应为 14 位数字")
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	cs, err := s.Store.GetCase(ctx, id)
+	cs, err := s.loadCase(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
