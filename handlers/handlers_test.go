@@ -104,7 +104,7 @@ func newEnv(t *testing.T) *env {
 		Store: st, Accounts: accounts, Engine: engine, Router: router, Units: units, Search: ix,
 		SMS: handlers.SMS{AuthToken: testTwilioToken, PublicURL: testPublicURL, Store: st,
 			Log: func(ctx context.Context, limit int) (any, error) { return st.ListSMSLog(ctx, limit) }},
-		Intake: &workflow.Intake{Store: st, Now: clk.Now, Engine: engine},
+		Intake: &workflow.Intake{Store: st, Now: clk.Now, Engine: engine, Clusters: ix},
 	})
 	return &env{t: t, app: app, store: st, clock: clk}
 }

@@ -22,7 +22,25 @@ type Intake struct {
 	// Engine, when set, routes each case as soon as it is registered, so a
 	// complaint logged by an operator is with its unit before the call ends.
 	Engine *Engine
+	// Clusters, when set, counts recent complaints against a respondent so a
+	// new one that makes a cluster is flagged for enforcement.
+	Clusters ClusterCounter
 }
+
+// ClusterCounter counts the complaints against a respondent (by credit
+// code, else name) created since a time.
+type ClusterCounter interface {
+	CountRespondentComplaints(ctx context.Context, uscc, name string, since time.Time) (int, error)
+}
+
+// A respondent with ClusterSize complaints (this one included) within
+// ClusterWindow is a cluster (群体性投诉): many consumers hurt the same way
+// call for enforcement, not one mediation at a time.
+const (
+	ClusterSize   = 5
+	ClusterWindow = 7 * 24 * time.Hour
+	FlagCluster   = "cluster"
+)
 
 // Register numbers a validated draft, records its first event and stores it.
 // The returned case is exactly what a later read returns.
@@ -50,6 +68,16 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 		To: weiquan.StatusRegistered, Public: true, Note: registeredNote(c),
 	}}
 	c.CreatedAt, c.UpdatedAt = now, now
+	if in.Clusters != nil && c.Kind == weiquan.KindComplaint && (c.Respondent.USCC != "" || c.Respondent.Name != "") {
+		n, err := in.Clusters.CountRespondentComplaints(ctx, c.Respondent.USCC, c.Respondent.Name, now.Add(-ClusterWindow))
+		switch {
+		case err != nil:
+			// A signal for people, not a condition of registering.
+			slog.Warn("counting complaints against the respondent failed", "err", err)
+		case n+1 >= ClusterSize:
+			c.Flags = append(c.Flags, FlagCluster)
+		}
+	}
 	if in.Engine != nil && in.Engine.Owe != nil {
 		c.Messages = append(c.Messages, in.Engine.Owe(&c, weiquan.EventRegistered, now)...)
 	}

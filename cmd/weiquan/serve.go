@@ -62,6 +62,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		}
 	}()
 	a.search = ix
+	a.intake.Clusters = ix
 	followCtx, stopFollowing := context.WithCancel(ctx)
 	following := make(chan struct{})
 	go func() { defer close(following); a.follow(followCtx, ix, sub) }()

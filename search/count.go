@@ -1,0 +1,25 @@
+package search
+
+import (
+	"context"
+	"time"
+
+	"weiquan"
+)
+
+// CountRespondentComplaints counts the complaints against one respondent
+// (by credit code, else name) created since a time: the signal behind the
+// cluster flag (群体性投诉).
+func (ix *Index) CountRespondentComplaints(ctx context.Context, uscc, name string, since time.Time) (int, error) {
+	q := Query{Kind: []string{string(weiquan.KindComplaint)}, CreatedFrom: since, PageSize: 1, Sort: SortCreated}
+	if uscc != "" {
+		q.RespondentUSCC = uscc
+	} else {
+		q.RespondentName = name
+	}
+	res, err := ix.Search(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	return int(res.Total), nil
+}
