@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"weiquan"
+	"weiquan/workflow"
 )
 
 const sessionCookie = "weiquan_session"
@@ -117,4 +118,51 @@ func decodeStrict(body []byte, v any) error {
 		return weiquan.Errorf(weiquan.EInvalid, "请求内容只能包含一个 JSON 对象")
 	}
 	return nil
+}
+
+type createUserRequest struct {
+	Username string       `json:"username"`
+	Password string       `json:"password"`
+	Role     weiquan.Role `json:"role"`
+	Units    []string     `json:"units"`
+}
+
+// createUser lets an administrator add a staff account.
+func (s *Server) createUser(c *fiber.Ctx) error {
+	if actor(c).Role != weiquan.RoleAdmin {
+		return weiquan.Errorf(weiquan.EForbidden, "只有管理员可以创建用户")
+	}
+	var req createUserRequest
+	if err := decodeStrict(c.Body(), &req); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	u, err := s.Accounts.CreateUser(ctx, workflow.NewUser{Username: req.Username, Password: req.Password, Role: req.Role, UnitIDs: req.Units})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(viewUser(u))
+}
+
+type changePasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// changePassword replaces the signed-in user's password and ends all their
+// sessions, this one included: they sign in again with the new password.
+func (s *Server) changePassword(c *fiber.Ctx) error {
+	var req changePasswordRequest
+	if err := decodeStrict(c.Body(), &req); err != nil {
+		return err
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	if err := s.Accounts.ChangePassword(ctx, actor(c).UserID, req.CurrentPassword, req.NewPassword); err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(0, 0)})
+	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -763,3 +763,237 @@ func TestTwilioWebhooks(t *testing.T) {
 		t.Errorf("operator reading the SMS log: got %d", r.status)
 	}
 }
+
+// newAdmin adds an administrator to the env's store and signs them in.
+func (e *env) newAdmin() string {
+	e.t.Helper()
+	a := &workflow.Accounts{Store: e.store, Now: e.clock.Now}
+	if _, err := a.CreateUser(context.Background(), workflow.NewUser{Username: "admin1", Password: testPassword, Role: weiquan.RoleAdmin}); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.login("admin1")
+}
+
+func errorOf(t *testing.T, r response) map[string]any {
+	t.Helper()
+	m, _ := r.json(t)["error"].(map[string]any)
+	if m == nil {
+		t.Fatalf("no error object in %s", r.body)
+	}
+	return m
+}
+
+func TestAdminCreatesUser(t *testing.T) {
+	e := newEnv(t)
+	admin := e.newAdmin()
+	operator := e.login("op1")
+	officer := map[string]any{"username": "off9", "password": "another long secret", "role": "officer", "units": []string{"amr-350203"}}
+
+	tests := []struct {
+		name       string
+		token      string
+		body       any
+		wantStatus int
+		wantCode   string
+		wantField  string
+	}{
+		{"admin creates an officer", admin, officer, 201, "", ""},
+		{"operator may not", operator, map[string]any{"username": "off8", "password": "another long secret", "role": "officer", "units": []string{"amr-350203"}}, 403, weiquan.EForbidden, ""},
+		{"duplicate username", admin, map[string]any{"username": "off1", "password": "another long secret", "role": "operator"}, 409, weiquan.EConflict, "username"},
+		{"invalid role and short password", admin, map[string]any{"username": "x9", "password": "short", "role": "boss"}, 422, weiquan.EValidation, "role"},
+		{"unknown unit", admin, map[string]any{"username": "off7", "password": "another long secret", "role": "officer", "units": []string{"amr-000000"}}, 422, weiquan.EValidation, "units[0]"},
+		{"unknown field", admin, map[string]any{"username": "off6", "password": "another long secret", "role": "operator", "disabled": true}, 400, weiquan.EInvalid, ""},
+		{"no session", "", officer, 401, weiquan.EUnauthorized, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("POST", "/api/v1/admin/users", tt.token, tt.body)
+			if r.status != tt.wantStatus {
+				t.Fatalf("got %d %s, want %d", r.status, r.body, tt.wantStatus)
+			}
+			if tt.wantStatus == 201 {
+				return
+			}
+			er := errorOf(t, r)
+			if er["code"] != tt.wantCode {
+				t.Errorf("got code %v, want %s", er["code"], tt.wantCode)
+			}
+			if msg, _ := er["message"].(string); !containsHan(msg) {
+				t.Errorf("got message %q, want Chinese", msg)
+			}
+			if tt.wantField != "" {
+				if fields, _ := er["fields"].(map[string]any); fields[tt.wantField] == nil {
+					t.Errorf("got fields %v, want %s", er["fields"], tt.wantField)
+				}
+			}
+		})
+	}
+
+	t.Run("the created officer can sign in", func(t *testing.T) {
+		r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "off9", "password": "another long secret"})
+		if r.status != 200 {
+			t.Fatalf("login off9: %d %s", r.status, r.body)
+		}
+		u := r.json(t)["user"].(map[string]any)
+		if u["role"] != "officer" || fmt.Sprint(u["unit_ids"]) != "[amr-350203]" {
+			t.Errorf("got user %v", u)
+		}
+	})
+
+	t.Run("the answer holds no password hash", func(t *testing.T) {
+		r := e.do("POST", "/api/v1/admin/users", admin, map[string]any{"username": "op9", "password": "another long secret", "role": "operator"})
+		if r.status != 201 {
+			t.Fatalf("got %d %s", r.status, r.body)
+		}
+		if bytes.Contains(r.body, []byte("argon2")) || bytes.Contains(r.body, []byte("password")) {
+			t.Errorf("body reveals the password hash: %s", r.body)
+		}
+		if got := r.json(t)["username"]; got != "op9" {
+			t.Errorf("got username %v, want op9", got)
+		}
+	})
+}
+
+func TestChangePassword(t *testing.T) {
+	e := newEnv(t)
+	const newPassword = "a brand new passphrase"
+	old := e.login("op1")
+	other := e.login("op1") // a second session of the same user, e.g. another browser
+	for _, tok := range []string{old, other} {
+		if r := e.do("GET", "/api/v1/taxonomy", tok, nil); r.status != 200 { // now cached
+			t.Fatalf("before: %d", r.status)
+		}
+	}
+
+	refusals := []struct {
+		name      string
+		body      map[string]string
+		wantField string
+		wantCode  string
+	}{
+		{"wrong current password", map[string]string{"current_password": "not my password", "new_password": newPassword}, "current_password", "wrong_password"},
+		{"missing current password", map[string]string{"new_password": newPassword}, "current_password", "required"},
+		{"new password too short", map[string]string{"current_password": testPassword, "new_password": "short"}, "new_password", "weak_password"},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("POST", "/api/v1/auth/password", old, tt.body)
+			if r.status != 422 {
+				t.Fatalf("got %d %s, want 422", r.status, r.body)
+			}
+			fields, _ := errorOf(t, r)["fields"].(map[string]any)
+			f, _ := fields[tt.wantField].(map[string]any)
+			if f == nil || f["code"] != tt.wantCode {
+				t.Errorf("got fields %v, want %s: %s", fields, tt.wantField, tt.wantCode)
+			}
+			if r := e.do("GET", "/api/v1/taxonomy", old, nil); r.status != 200 {
+				t.Errorf("a refused change ended the session: %d", r.status)
+			}
+		})
+	}
+
+	t.Run("change ends every session", func(t *testing.T) {
+		r := e.do("POST", "/api/v1/auth/password", old, map[string]string{"current_password": testPassword, "new_password": newPassword})
+		if r.status != 204 {
+			t.Fatalf("got %d %s, want 204", r.status, r.body)
+		}
+		for name, tok := range map[string]string{"this session": old, "other session": other} {
+			if r := e.do("GET", "/api/v1/taxonomy", tok, nil); r.status != 401 {
+				t.Errorf("%s after the change: got %d, want 401", name, r.status)
+			}
+		}
+	})
+
+	t.Run("old password refused, new one works", func(t *testing.T) {
+		if r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "op1", "password": testPassword}); r.status != 401 {
+			t.Errorf("old password: got %d, want 401", r.status)
+		}
+		r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "op1", "password": newPassword})
+		if r.status != 200 {
+			t.Fatalf("new password: got %d %s", r.status, r.body)
+		}
+		tok, _ := r.json(t)["token"].(string)
+		if r := e.do("GET", "/api/v1/taxonomy", tok, nil); r.status != 200 {
+			t.Errorf("new session: got %d, want 200", r.status)
+		}
+	})
+
+	t.Run("needs a session", func(t *testing.T) {
+		r := e.do("POST", "/api/v1/auth/password", "", map[string]string{"current_password": testPassword, "new_password": newPassword})
+		if r.status != 401 {
+			t.Errorf("got %d, want 401", r.status)
+		}
+	})
+}
+
+func TestLoginThrottle(t *testing.T) {
+	e := newEnv(t)
+	attempt := func(username, password string) response {
+		return e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": username, "password": password})
+	}
+	const msg = "登录失败次数过多，请 15 分钟后再试"
+
+	var refusedKnown response
+	t.Run("sixth attempt refused even with the right password", func(t *testing.T) {
+		for i := 0; i < 5; i++ {
+			if r := attempt("op1", "wrong password!"); r.status != 401 {
+				t.Fatalf("attempt %d: got %d, want 401", i+1, r.status)
+			}
+		}
+		refusedKnown = attempt("op1", testPassword)
+		if refusedKnown.status != 429 {
+			t.Fatalf("got %d %s, want 429", refusedKnown.status, refusedKnown.body)
+		}
+		if got := errorOf(t, refusedKnown)["message"]; got != msg {
+			t.Errorf("got message %v, want %s", got, msg)
+		}
+	})
+
+	t.Run("unknown user answered alike", func(t *testing.T) {
+		for i := 0; i < 5; i++ {
+			if r := attempt("nobody", "wrong password!"); r.status != 401 {
+				t.Fatalf("attempt %d: got %d, want 401", i+1, r.status)
+			}
+		}
+		r := attempt("nobody", testPassword)
+		if r.status != 429 || !bytes.Equal(r.body, refusedKnown.body) {
+			t.Errorf("got %d %s, want the same as for op1: %d %s", r.status, r.body, refusedKnown.status, refusedKnown.body)
+		}
+	})
+
+	t.Run("other users are not locked out", func(t *testing.T) {
+		e.login("off1")
+	})
+
+	t.Run("works again after the lockout", func(t *testing.T) {
+		e.clock.Add(16 * time.Minute)
+		e.login("op1")
+	})
+
+	t.Run("success resets the username's count", func(t *testing.T) {
+		for i := 0; i < 4; i++ {
+			attempt("off2", "wrong password!")
+		}
+		e.login("off2")
+		for i := 0; i < 4; i++ {
+			if r := attempt("off2", "wrong password!"); r.status != 401 {
+				t.Fatalf("attempt %d after a success: got %d, want 401", i+1, r.status)
+			}
+		}
+		e.login("off2")
+	})
+
+	t.Run("one address is limited across usernames", func(t *testing.T) {
+		e.clock.Add(16 * time.Minute)
+		for i := 0; i < 20; i++ {
+			if r := attempt(fmt.Sprintf("ghost%d", i), "wrong password!"); r.status != 401 {
+				t.Fatalf("attempt %d: got %d, want 401", i+1, r.status)
+			}
+		}
+		if r := attempt("off1", testPassword); r.status != 429 {
+			t.Errorf("after 20 failures from one address: got %d, want 429", r.status)
+		}
+		e.clock.Add(16 * time.Minute)
+		e.login("off1")
+	})
+}

@@ -82,6 +82,8 @@ func New(cfg Config, deps Deps) *fiber.App {
 	api.Post("/auth/logout", s.logout)
 
 	staff := api.Group("", s.requireSession)
+	staff.Post("/auth/password", s.changePassword)
+	staff.Post("/admin/users", s.createUser)
 	staff.Get("/taxonomy", s.taxonomy)
 	staff.Get("/units", s.units)
 	staff.Post("/cases", s.createCase)

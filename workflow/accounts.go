@@ -30,6 +30,8 @@ type AccountStore interface {
 	GetSession(ctx context.Context, id string) (*weiquan.Session, error)
 	TouchSession(ctx context.Context, id string, at time.Time) error
 	DeleteSession(ctx context.Context, id string) error
+	UpdateUserPassword(ctx context.Context, id, hash string, at time.Time) error
+	DeleteUserSessions(ctx context.Context, userID string) error
 }
 
 // Accounts manages staff users and their sessions.
@@ -44,7 +46,8 @@ type Accounts struct {
 	// at once; another instance sees them within CacheTTL. Zero disables it.
 	CacheTTL time.Duration
 
-	cache sync.Map // session id → cachedSession
+	cache    sync.Map // session id → cachedSession
+	throttle loginThrottle
 }
 
 type cachedSession struct {
@@ -122,8 +125,8 @@ func (a *Accounts) CreateUser(ctx context.Context, nu NewUser) (*weiquan.User, e
 	if !usernameRE.MatchString(nu.Username) {
 		v.Add("username", "invalid_username", "用户名须为 2–32 位小写字母、数字、点、下划线或连字符")
 	}
-	if n := utf8.RuneCountInString(nu.Password); n < 10 || n > 128 {
-		v.Add("password", "weak_password", "密码长度须为 10–128 个字符")
+	if !validPassword(nu.Password) {
+		v.Add("password", "weak_password", weakPasswordMsg)
 	}
 	if !weiquan.ValidRole(nu.Role) {
 		v.Add("role", "invalid_role", "角色须为 operator、officer、supervisor 或 admin")
@@ -165,31 +168,47 @@ func (a *Accounts) CreateUser(ctx context.Context, nu NewUser) (*weiquan.User, e
 	return u, nil
 }
 
+const weakPasswordMsg = "密码长度须为 10–128 个字符"
+
+func validPassword(p string) bool {
+	n := utf8.RuneCountInString(p)
+	return n >= 10 && n <= 128
+}
+
 // UserID is the stable id of a username.
 func UserID(username string) string { return "u-" + username }
 
 var errBadLogin = weiquan.Errorf(weiquan.EUnauthorized, "用户名或密码错误")
 
 // Login checks a password and opens a session. It returns the bearer token
-// the client keeps; only its hash is stored.
+// the client keeps; only its hash is stored. After too many failures for a
+// username or from an address it refuses without checking the password, for
+// existing and unknown usernames alike.
 func (a *Accounts) Login(ctx context.Context, username, password, address string) (token string, u *weiquan.User, err error) {
+	now := a.Now()
+	if a.throttle.locked(username, address, now) {
+		return "", nil, errThrottled
+	}
 	u, err = a.Store.GetUserByUsername(ctx, strings.TrimSpace(username))
 	switch {
 	case weiquan.ErrorCode(err) == weiquan.ENotFound:
 		CheckPassword(dummyHash, password)
+		a.throttle.fail(username, address, now)
 		return "", nil, errBadLogin
 	case err != nil:
 		return "", nil, fmt.Errorf("login: %w", err)
 	}
 	if !CheckPassword(u.PasswordHash, password) || u.Disabled {
+		a.throttle.fail(username, address, now)
 		return "", nil, errBadLogin
 	}
+	a.throttle.succeed(username)
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", nil, fmt.Errorf("login: token: %w", err)
 	}
 	token = base64.RawURLEncoding.EncodeToString(raw)
-	now := weiquan.InShanghai(a.Now())
+	now = weiquan.InShanghai(now)
 	s := &weiquan.Session{ID: SessionID(token), UserID: u.ID, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(a.MaxAge), Address: address}
 	if err := a.Store.CreateSession(ctx, s); err != nil {
@@ -268,5 +287,46 @@ func (a *Accounts) Logout(ctx context.Context, token string) error {
 	if err := a.Store.DeleteSession(ctx, SessionID(token)); err != nil && weiquan.ErrorCode(err) != weiquan.ENotFound {
 		return fmt.Errorf("logout: %w", err)
 	}
+	return nil
+}
+
+// ChangePassword replaces a user's password after checking the current one,
+// then ends every session of that user, here and in the store, so a stolen
+// token stops working at once. Other instances drop their cached sessions
+// within CacheTTL.
+func (a *Accounts) ChangePassword(ctx context.Context, userID, current, newPassword string) error {
+	u, err := a.Store.GetUser(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("change password of %s: %w", userID, err)
+	}
+	v := weiquan.ValidationErrors{}
+	switch {
+	case current == "":
+		v.Add("current_password", "required", "请输入当前密码")
+	case !CheckPassword(u.PasswordHash, current):
+		v.Add("current_password", "wrong_password", "当前密码不正确")
+	}
+	if !validPassword(newPassword) {
+		v.Add("new_password", "weak_password", weakPasswordMsg)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	hash, err := HashPassword(newPassword)
+	if err != nil {
+		return fmt.Errorf("change password of %s: %w", userID, err)
+	}
+	if err := a.Store.UpdateUserPassword(ctx, u.ID, hash, weiquan.InShanghai(a.Now())); err != nil {
+		return fmt.Errorf("change password of %s: %w", userID, err)
+	}
+	if err := a.Store.DeleteUserSessions(ctx, u.ID); err != nil {
+		return fmt.Errorf("change password of %s: end sessions: %w", userID, err)
+	}
+	a.cache.Range(func(k, v any) bool {
+		if cs, ok := v.(cachedSession); ok && cs.user != nil && cs.user.ID == u.ID {
+			a.cache.Delete(k)
+		}
+		return true
+	})
 	return nil
 }
