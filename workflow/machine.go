@@ -41,7 +41,17 @@ const (
 	ActionWithdraw           = "withdraw"
 	ActionReopen             = "reopen"
 	ActionLinkDuplicate      = "link_duplicate"
+	ActionMerge              = "merge"
+	ActionUnmerge            = "unmerge"
 	ActionNote               = "note"
+)
+
+// A merged case (DESIGN §6.5) keeps its status and timeline and carries the
+// flag and a link to the case it was merged into, so lists can hide it and
+// an unmerge can restore it exactly.
+const (
+	FlagMerged     = "merged"
+	LinkMergedInto = "merged_into"
 )
 
 // Event types the sweeper records besides the actions, whose events carry the
@@ -87,10 +97,10 @@ type ActionRequest struct {
 	AmountRecoveredFen int64  `json:"amount_recovered_fen"` // record_agreement
 	UnitID             string `json:"unit_id"`              // assign
 	Track              string `json:"track"`                // assign, optional: derived from the unit's type
-	Reason             string `json:"reason"`               // return, reopen, pause
+	Reason             string `json:"reason"`               // return, reopen, pause, unmerge
 	Outcome            string `json:"outcome"`              // decide: filed | not_filed
 	Answer             string `json:"answer"`               // answer
-	CaseID             string `json:"case_id"`              // link_duplicate
+	CaseID             string `json:"case_id"`              // link_duplicate, merge: the other (surviving) case
 }
 
 // Text limits of a request, in characters.
@@ -196,6 +206,12 @@ var machineTable = []machineRule{
 		who: whoSupervisor, apply: machineReopen},
 	{action: ActionLinkDuplicate, label: "标记为重复投诉", from: machineOpen,
 		who: whoOperator | whoOfficer | whoSupervisor, apply: machineLinkDuplicate},
+	{action: ActionMerge, label: "合并至其他案件", from: machineOpen,
+		who: whoOperator | whoOfficer | whoSupervisor, apply: machineMerge},
+	// Undoing a merge is allowed whatever has happened to the case since:
+	// the merge changed nothing but the flag and the link.
+	{action: ActionUnmerge, label: "撤销合并", from: machineAny,
+		who: whoOperator | whoOfficer | whoSupervisor, apply: machineUnmerge},
 	{action: ActionNote, label: "添加备注", from: machineAny,
 		who: whoOperator | whoOfficer | whoSupervisor, apply: machineNote},
 }
@@ -1038,6 +1054,66 @@ func machineLinkDuplicate(s *machineStep) error {
 	}
 	s.c.Links = append(s.c.Links, weiquan.Link{Type: "duplicate_of", CaseID: other})
 	s.note = s.withNote(fmt.Sprintf("标记为案件 %s 的重复", other))
+	return nil
+}
+
+// machineMerge folds the step's case into the surviving case req.CaseID.
+// Only the merged case is written: the survivor is read to check it, so the
+// merge stays one atomic update, and neither timeline is moved or cut.
+func machineMerge(s *machineStep) error {
+	other := strings.TrimSpace(s.req.CaseID)
+	switch {
+	case other == "":
+		return machineRequired("case_id", "请填写合并至的案件编号")
+	case other == s.c.ID:
+		return machineInvalid("case_id", "不能把案件合并至自身")
+	}
+	if slices.Contains(s.c.Flags, FlagMerged) {
+		return machineRefuse(s, "本案已合并至其他案件，请先撤销合并", "already merged")
+	}
+	target, err := s.e.Store.GetCase(s.ctx, other)
+	if err != nil {
+		if weiquan.ErrorCode(err) == weiquan.ENotFound {
+			return machineInvalid("case_id", fmt.Sprintf("案件 %s 不存在", other))
+		}
+		return fmt.Errorf("merge case %s into %s: %w", s.c.ID, other, err)
+	}
+	if !slices.Contains(machineOpen, target.Status) {
+		return machineRefuse(s, fmt.Sprintf("案件 %s 已办结，不能合并至该案件", other),
+			fmt.Sprintf("target %s is %s", other, target.Status))
+	}
+	// A merged survivor is hidden from lists: merging into it would hide
+	// this case behind one nobody works on.
+	if slices.Contains(target.Flags, FlagMerged) {
+		return machineRefuse(s, fmt.Sprintf("案件 %s 本身已合并至其他案件，请合并至最终保留的案件", other),
+			fmt.Sprintf("target %s is merged", other))
+	}
+	s.c.Links = append(s.c.Links, weiquan.Link{Type: LinkMergedInto, CaseID: other})
+	s.c.Flags = append(s.c.Flags, FlagMerged)
+	s.note = s.withNote(fmt.Sprintf("合并至案件 %s", other))
+	return nil
+}
+
+// machineUnmerge undoes a merge: the flag and the merged_into link go, the
+// timeline keeps both the merge and its undoing.
+func machineUnmerge(s *machineStep) error {
+	if !slices.Contains(s.c.Flags, FlagMerged) {
+		return machineRefuse(s, "本案未被合并，无需撤销", "not merged")
+	}
+	r := strings.TrimSpace(s.req.Reason)
+	if r == "" {
+		return machineRequired("reason", "请填写撤销合并的理由")
+	}
+	var into []string
+	s.c.Links = slices.DeleteFunc(s.c.Links, func(l weiquan.Link) bool {
+		if l.Type == LinkMergedInto {
+			into = append(into, l.CaseID)
+			return true
+		}
+		return false
+	})
+	s.c.Flags = slices.DeleteFunc(s.c.Flags, func(f string) bool { return f == FlagMerged })
+	s.note = s.withNote(fmt.Sprintf("撤销合并至案件 %s：%s", strings.Join(into, "、"), r))
 	return nil
 }
 

@@ -175,6 +175,10 @@ func (f *machineFixture) state(t testing.TB, name string) *weiquan.Case {
 		return f.act(t, c, machineOfficer(c), ActionExtendVerification, ActionRequest{Note: "经局负责人批准"})
 	case "inquiry":
 		return f.register(t, machineDraft(t, weiquan.KindInquiry))
+	case "merged":
+		into := f.state(t, "assigned")
+		c := f.state(t, "assigned")
+		return f.act(t, c, machineOperator, ActionMerge, ActionRequest{CaseID: into.ID})
 	}
 	t.Fatalf("no state %q", name)
 	return nil
@@ -367,6 +371,29 @@ func TestMachineTransitions(t *testing.T) {
 				}
 			},
 			wrongState: "closed", wrongActor: machineOtherSupervisor},
+		{action: ActionMerge, state: "assigned", actor: machineOfficer,
+			req: ActionRequest{CaseID: "20261126000001"}, to: weiquan.StatusAssigned,
+			check: func(t *testing.T, _, c *weiquan.Case) {
+				want := []weiquan.Link{{Type: LinkMergedInto, CaseID: "20261126000001"}}
+				if !slices.Equal(c.Links, want) || !slices.Contains(c.Flags, FlagMerged) {
+					t.Errorf("got links %v flags %v, want %v and the merged flag", c.Links, c.Flags, want)
+				}
+				if !strings.Contains(machineLast(c).Note, "20261126000001") {
+					t.Errorf("got note %q, want it to name the surviving case", machineLast(c).Note)
+				}
+			},
+			wrongState: "closed", wrongActor: machineOtherSupervisor},
+		{action: ActionUnmerge, state: "merged", actor: func(*weiquan.Case) weiquan.Actor { return machineSupervisor },
+			req: ActionRequest{Reason: "经核实并非同一争议"}, to: weiquan.StatusAssigned,
+			check: func(t *testing.T, _, c *weiquan.Case) {
+				if len(c.Links) != 0 || slices.Contains(c.Flags, FlagMerged) {
+					t.Errorf("got links %v flags %v, want neither the merged_into link nor the flag", c.Links, c.Flags)
+				}
+				if !strings.Contains(machineLast(c).Note, "并非同一争议") {
+					t.Errorf("got note %q, want the reason", machineLast(c).Note)
+				}
+			},
+			wrongActor: machineOtherSupervisor},
 		{action: ActionNote, state: "assigned", actor: machineOfficer, req: ActionRequest{Note: "已电话联系商家", Public: machineBool(true)},
 			to: weiquan.StatusAssigned, public: true, wrongActor: machineOfficerOf("amr-350206")},
 	}
@@ -485,6 +512,10 @@ func TestMachineRefusals(t *testing.T) {
 		{"reopen an open case", "assigned", func(*weiquan.Case) weiquan.Actor { return machineAdmin }, ActionReopen,
 			ActionRequest{Reason: "x"}, weiquan.EConflict, ""},
 		{"link twice", "assigned", machineOfficer, ActionLinkDuplicate, ActionRequest{CaseID: "20261126000001"}, weiquan.EConflict, ""},
+		{"merge twice", "merged", machineOfficer, ActionMerge, ActionRequest{CaseID: "20261126000001"}, weiquan.EConflict, ""},
+		{"merge into a closed case", "assigned", machineOfficer, ActionMerge, ActionRequest{CaseID: "closed"}, weiquan.EConflict, ""},
+		{"merge into a merged case", "assigned", machineOfficer, ActionMerge, ActionRequest{CaseID: "merged"}, weiquan.EConflict, ""},
+		{"unmerge a case not merged", "assigned", machineOfficer, ActionUnmerge, ActionRequest{Reason: "x"}, weiquan.EConflict, ""},
 
 		{"reject without ground", "assigned", machineOfficer, ActionReject, ActionRequest{}, weiquan.EValidation, "ground"},
 		{"reject on an unknown ground", "assigned", machineOfficer, ActionReject, ActionRequest{Ground: "dislike"}, weiquan.EValidation, "ground"},
@@ -510,6 +541,11 @@ func TestMachineRefusals(t *testing.T) {
 		{"link to itself", "assigned", machineOfficer, ActionLinkDuplicate, ActionRequest{CaseID: "self"}, weiquan.EValidation, "case_id"},
 		{"link to a missing case", "assigned", machineOfficer, ActionLinkDuplicate, ActionRequest{CaseID: "20991231000001"},
 			weiquan.EValidation, "case_id"},
+		{"merge without a case", "assigned", machineOfficer, ActionMerge, ActionRequest{}, weiquan.EValidation, "case_id"},
+		{"merge into itself", "assigned", machineOfficer, ActionMerge, ActionRequest{CaseID: "self"}, weiquan.EValidation, "case_id"},
+		{"merge into a missing case", "assigned", machineOfficer, ActionMerge, ActionRequest{CaseID: "20991231000001"},
+			weiquan.EValidation, "case_id"},
+		{"unmerge without reason", "merged", machineOfficer, ActionUnmerge, ActionRequest{Reason: " "}, weiquan.EValidation, "reason"},
 		{"empty note", "assigned", machineOfficer, ActionNote, ActionRequest{}, weiquan.EValidation, "note"},
 		{"note too long", "assigned", machineOfficer, ActionNote, ActionRequest{Note: long}, weiquan.EValidation, "note"},
 		{"unknown action", "assigned", machineOfficer, "approve", ActionRequest{}, weiquan.ENotFound, ""},
@@ -526,8 +562,11 @@ func TestMachineRefusals(t *testing.T) {
 			}
 			req := tt.req
 			req.Version = c.Version
-			if req.CaseID == "self" {
+			switch req.CaseID {
+			case "self":
 				req.CaseID = c.ID
+			case "closed", "merged":
+				req.CaseID = f.state(t, req.CaseID).ID
 			}
 			_, err := f.engine.Act(ctx, tt.actor(c), c.ID, tt.action, req)
 			machineWantCode(t, err, tt.code)
@@ -577,7 +616,7 @@ func TestMachineRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := &machineMemStore{cases: map[string]*weiquan.Case{"20261120000045": {ID: "20261120000045", Version: 1}}}
+	mem := &machineMemStore{cases: map[string]*weiquan.Case{"20261120000045": {ID: "20261120000045", Version: 1, Status: weiquan.StatusAssigned}}}
 	e := &Engine{Store: mem, Router: router, Units: units, Calendar: quietCalendar(t), Policies: NewPolicies(),
 		Now: func() time.Time { return machineT0 }}
 
@@ -615,6 +654,9 @@ func TestMachineRoles(t *testing.T) {
 			c.Kind, c.Track = weiquan.KindInquiry, weiquan.TrackAnswer
 		case ActionReopen:
 			c.Status, c.Outcome = weiquan.StatusClosed, weiquan.OutcomeWithdrawn
+		case ActionUnmerge:
+			c.Flags = []string{FlagMerged}
+			c.Links = []weiquan.Link{{Type: LinkMergedInto, CaseID: "20261120000045"}}
 		}
 		return c
 	}
@@ -654,6 +696,8 @@ func TestMachineRoles(t *testing.T) {
 		ActionWithdraw:           everyone,
 		ActionReopen:             {"supervisor", "dispatcher", "province", "admin"},
 		ActionLinkDuplicate:      everyone,
+		ActionMerge:              everyone,
+		ActionUnmerge:            everyone,
 		ActionNote:               everyone,
 	}
 	if got := slices.Sorted(maps.Keys(want)); !slices.Equal(got, slices.Sorted(slices.Values(Actions()))) {
@@ -942,6 +986,65 @@ func TestMachineReopen(t *testing.T) {
 		if e.Seq != i+1 {
 			t.Errorf("event %d has seq %d", i, e.Seq)
 		}
+	}
+}
+
+// TestMachineMergeUndo merges a case into another and back: only the merged
+// case is written, its status and earlier links stay, and its timeline keeps
+// the merge and the undoing.
+func TestMachineMergeUndo(t *testing.T) {
+	f := newMachineFixture(t)
+	ctx := context.Background()
+	survivor := f.state(t, "assigned")
+	c := f.state(t, "accepted")
+	c = f.act(t, c, machineOperator, ActionLinkDuplicate, ActionRequest{CaseID: survivor.ID})
+	before := c
+	duplicate := weiquan.Link{Type: "duplicate_of", CaseID: survivor.ID}
+	mergedInto := weiquan.Link{Type: LinkMergedInto, CaseID: survivor.ID}
+
+	steps := []struct {
+		name   string
+		actor  weiquan.Actor
+		action string
+		req    ActionRequest
+		links  []weiquan.Link
+		merged bool
+		note   string // the new event's note contains it
+	}{
+		{"merge", machineOfficer(c), ActionMerge, ActionRequest{CaseID: survivor.ID}, []weiquan.Link{duplicate, mergedInto}, true, survivor.ID},
+		{"unmerge", machineOperator, ActionUnmerge, ActionRequest{Reason: "投诉事项不同"}, []weiquan.Link{duplicate}, false, "投诉事项不同"},
+		{"merge again", machineSupervisor, ActionMerge, ActionRequest{CaseID: survivor.ID}, []weiquan.Link{duplicate, mergedInto}, true, survivor.ID},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			prev := c
+			c = f.act(t, c, st.actor, st.action, st.req)
+			if c.Status != weiquan.StatusAccepted || c.Outcome != "" {
+				t.Errorf("got %s/%q, want the status kept (accepted, no outcome)", c.Status, c.Outcome)
+			}
+			if !slices.Equal(c.Links, st.links) || slices.Contains(c.Flags, FlagMerged) != st.merged {
+				t.Errorf("got links %v flags %v, want %v merged %v", c.Links, c.Flags, st.links, st.merged)
+			}
+			if got, want := len(c.Events), len(prev.Events)+1; got != want ||
+				!slices.Equal(c.Events[:len(prev.Events)], prev.Events) {
+				t.Fatalf("got %d events, want the %d earlier ones kept and one more", got, len(prev.Events))
+			}
+			ev := machineLast(c)
+			if ev.Type != st.action || ev.Public || !strings.Contains(ev.Note, st.note) {
+				t.Errorf("got event %+v, want an internal %s noting %q", ev, st.action, st.note)
+			}
+			stored, err := f.store.GetCase(ctx, survivor.ID)
+			if err != nil {
+				t.Fatalf("GetCase: %v", err)
+			}
+			if stored.Version != survivor.Version || len(stored.Events) != len(survivor.Events) {
+				t.Errorf("the surviving case was written: version %d → %d, %d → %d events", survivor.Version,
+					stored.Version, len(survivor.Events), len(stored.Events))
+			}
+		})
+	}
+	if len(c.Events) != len(before.Events)+3 {
+		t.Errorf("got %d events, want %d", len(c.Events), len(before.Events)+3)
 	}
 }
 
