@@ -58,6 +58,7 @@ func (s *Server) answerDuplicates(c *fiber.Ctx, cs *weiquan.Case) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
+	s.awaitOwnWrite(ctx, actor(c).UserID)
 	res, err := s.Search.Search(ctx, q)
 	if err != nil {
 		return err

@@ -55,13 +55,7 @@ func (s *Server) listCases(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	if v, ok := s.writes.m.Load(a.UserID); ok {
-		cv := v.(caseVersion)
-		wctx, wcancel := context.WithTimeout(ctx, readYourWritesWait)
-		// A timeout is not an error: the list is answered, a moment stale.
-		_ = s.Search.WaitForVersion(wctx, cv.id, cv.version)
-		wcancel()
-	}
+	s.awaitOwnWrite(ctx, a.UserID)
 	res, err := s.Search.Search(ctx, q)
 	if err != nil {
 		return err
@@ -70,6 +64,19 @@ func (s *Server) listCases(c *fiber.Ctx) error {
 		res.Items = []search.Summary{}
 	}
 	return c.JSON(res)
+}
+
+// awaitOwnWrite waits (bounded) until the index holds the last case version
+// this user wrote. A timeout is not an error: the answer is a moment stale.
+func (s *Server) awaitOwnWrite(ctx context.Context, userID string) {
+	v, ok := s.writes.m.Load(userID)
+	if !ok {
+		return
+	}
+	cv := v.(caseVersion)
+	wctx, cancel := context.WithTimeout(ctx, readYourWritesWait)
+	defer cancel()
+	_ = s.Search.WaitForVersion(wctx, cv.id, cv.version)
 }
 
 // parseQuery reads the list parameters, naming every bad one.
