@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -23,23 +22,13 @@ const (
 	maxDailySeq = 999_999
 )
 
-// NextCaseID allocates the next case number for the day of at in
-// Asia/Shanghai: YYYYMMDD followed by a 6-digit sequence that starts at
-// 000001 each day. Numbers are never reused, even if the case they were
-// allocated for is never created.
-func (s *Store) NextCaseID(ctx context.Context, at time.Time) (string, error) {
-	day := at.In(weiquan.Shanghai).Format("20060102")
-	first, err := s.allocateSeq(ctx, day, 1)
-	if err != nil {
-		return "", err
-	}
-	return caseID(day, first), nil
-}
-
 func caseID(day string, seq int64) string { return fmt.Sprintf("%s%06d", day, seq) }
 
 // allocateSeq reserves n consecutive sequence numbers of a day with one
-// atomic $inc and returns the first.
+// atomic $inc and returns the first. Case numbers are YYYYMMDD of the day in
+// Asia/Shanghai followed by a 6-digit sequence that starts at 000001 each
+// day; numbers are never reused, even if the case they were allocated for
+// is never stored.
 func (s *Store) allocateSeq(ctx context.Context, day string, n int) (int64, error) {
 	key := "case-" + day
 	op := "allocate case number for " + day

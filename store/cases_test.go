@@ -16,7 +16,7 @@ import (
 	"weiquan/store/storetest"
 )
 
-func TestNextCaseIDConcurrent(t *testing.T) {
+func TestCaseNumbersConcurrent(t *testing.T) {
 	s := storetest.New(t)
 	ctx := context.Background()
 	at := time.Date(2026, 11, 26, 10, 0, 0, 0, weiquan.Shanghai)
@@ -31,7 +31,7 @@ func TestNextCaseIDConcurrent(t *testing.T) {
 	for range workers {
 		wg.Go(func() {
 			for range perWorker {
-				id, err := s.NextCaseID(ctx, at)
+				id, err := numberNewCase(ctx, s, at)
 				if err != nil {
 					errs <- err
 					return
@@ -45,7 +45,7 @@ func TestNextCaseIDConcurrent(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Fatalf("NextCaseID: %v", err)
+		t.Fatalf("number new case: %v", err)
 	}
 
 	slices.Sort(ids)
@@ -59,10 +59,18 @@ func TestNextCaseIDConcurrent(t *testing.T) {
 	}
 }
 
+// numberNewCase stores a minimal new case created at at and returns the
+// number it was given.
+func numberNewCase(ctx context.Context, s *store.Store, at time.Time) (string, error) {
+	c := &weiquan.Case{Kind: weiquan.KindInquiry, Version: 1, CreatedAt: at, UpdatedAt: at}
+	err := s.InsertNewCase(ctx, c)
+	return c.ID, err
+}
+
 func head(ids []string) []string { return ids[:min(3, len(ids))] }
 func tail(ids []string) []string { return ids[max(0, len(ids)-3):] }
 
-func TestNextCaseIDDay(t *testing.T) {
+func TestCaseNumbersPerShanghaiDay(t *testing.T) {
 	s := storetest.New(t)
 	ctx := context.Background()
 
@@ -81,12 +89,12 @@ func TestNextCaseIDDay(t *testing.T) {
 		{"new year in another zone", time.Date(2026, 12, 31, 11, 0, 0, 0, time.FixedZone("EST", -5*3600)), "20270101000001"},
 	}
 	for _, st := range steps {
-		got, err := s.NextCaseID(ctx, st.at)
+		got, err := numberNewCase(ctx, s, st.at)
 		if err != nil {
-			t.Fatalf("%s: NextCaseID(%v): %v", st.name, st.at, err)
+			t.Fatalf("%s: number a case created %v: %v", st.name, st.at, err)
 		}
 		if got != st.want {
-			t.Errorf("%s: NextCaseID(%v) = %s, want %s", st.name, st.at, got, st.want)
+			t.Errorf("%s: a case created %v got %s, want %s", st.name, st.at, got, st.want)
 		}
 	}
 }
