@@ -358,7 +358,7 @@ func (e *Engine) Act(ctx context.Context, actor weiquan.Actor, id, action string
 func (e *Engine) RouteNew(ctx context.Context, c *weiquan.Case) (*weiquan.Case, error) {
 	c = machineClone(c)
 	c.NormalizeTimes()
-	next, err := e.machineApply(ctx, c, SystemActor, ActionRoute, ActionRequest{Version: c.Version}, e.now())
+	next, err := e.route(ctx, c, e.now())
 	if err != nil {
 		return nil, err
 	}
@@ -366,6 +366,13 @@ func (e *Engine) RouteNew(ctx context.Context, c *weiquan.Case) (*weiquan.Case, 
 		return nil, fmt.Errorf("route new case %s: %w", c.ID, err)
 	}
 	return next, nil
+}
+
+// route applies the routing transition to c in memory, as the system.
+// Intake uses it to route a case before its first write; RouteNew, to route
+// one already stored.
+func (e *Engine) route(ctx context.Context, c *weiquan.Case, now time.Time) (*weiquan.Case, error) {
+	return e.machineApply(ctx, c, SystemActor, ActionRoute, ActionRequest{Version: c.Version}, now)
 }
 
 // Allowed lists the actions actor may take on c now, by status, kind, track

@@ -84,7 +84,7 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 	if in.Engine != nil {
 		// Route before the first write, so registration and routing cost one
 		// durable write, not two.
-		routed, err := in.Engine.machineApply(ctx, &c, SystemActor, ActionRoute, ActionRequest{Version: c.Version}, now)
+		routed, err := in.Engine.route(ctx, &c, now)
 		if err != nil {
 			// Register anyway: the dispatcher places what routing could not.
 			slog.Warn("routing a new case failed; it waits for the dispatcher", "err", err)
