@@ -74,7 +74,11 @@ func (a *app) openSearch(ctx context.Context) (*search.Index, error) {
 	if !errors.Is(err, search.ErrNeedsRebuild) {
 		return nil, err
 	}
-	a.log.Warn("search index must be rebuilt from the store", "reason", err.Error())
+	if _, statErr := os.Stat(a.indexDir()); errors.Is(statErr, os.ErrNotExist) {
+		a.log.Info("creating the search index from the store", "dir", a.indexDir())
+	} else {
+		a.log.Warn("search index must be rebuilt from the store", "reason", err.Error())
+	}
 	return a.rebuildIndex(ctx, opts, func(p search.Progress) {
 		a.log.Info("rebuilding search index", "cases", p.Indexed, "rate", int(p.Rate()))
 	})

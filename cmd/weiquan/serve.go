@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"weiquan/handlers"
@@ -63,16 +64,17 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}()
 	a.search = ix
 	a.intake.Clusters = ix
-	followCtx, stopFollowing := context.WithCancel(ctx)
-	following := make(chan struct{})
-	go func() { defer close(following); a.follow(followCtx, ix, sub) }()
-	defer func() { stopFollowing(); <-following }()
-	// The deadline sweeper finds its candidates in the index, never by
-	// scanning the store.
+	// The background work — keeping the index current, the deadline
+	// sweeper, the SMS dispatcher — stops before the index and the store
+	// close (deferred earlier, so run later).
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	defer func() { stopBackground(); background.Wait() }()
+	background.Go(func() { a.follow(bgCtx, ix, sub) })
+	// The sweeper finds its candidates in the index, never by scanning the
+	// store.
 	sweeper := &workflow.Sweeper{Source: search.SweepCandidates{Index: ix, Store: a.store}, Engine: a.engine, Logger: log}
-	sweeping := make(chan struct{})
-	go func() { defer close(sweeping); sweeper.Run(followCtx, cfg.SweepEvery) }()
-	defer func() { stopFollowing(); <-sweeping }()
+	background.Go(func() { sweeper.Run(bgCtx, cfg.SweepEvery) })
 	// The SMS dispatcher sends what transitions owe. On the embedded database
 	// this process is the only sender; with MongoDB other instances may be,
 	// and their writes reach this one only through periodic rescans.
@@ -86,14 +88,11 @@ func serve(ctx context.Context, args []string, env Env) error {
 		smsOpts.Rescan, smsOpts.FullRescan = 30*time.Second, time.Hour
 	}
 	dispatcher := notifications.NewDispatcher(a.store, func() notifications.Feed { return a.store.Subscribe() }, sender, smsOpts)
-	sending := make(chan struct{})
-	go func() {
-		defer close(sending)
-		if err := dispatcher.Run(followCtx); err != nil {
+	background.Go(func() {
+		if err := dispatcher.Run(bgCtx); err != nil {
 			log.Error("SMS dispatcher stopped", "err", err)
 		}
-	}()
-	defer func() { stopFollowing(); <-sending }()
+	})
 
 	app := handlers.New(handlers.Config{
 		SecureCookies:  strings.HasPrefix(cfg.PublicURL, "https://"),
