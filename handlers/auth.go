@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -109,15 +111,32 @@ func actor(c *fiber.Ctx) weiquan.Actor {
 
 // decodeStrict decodes a small JSON body, refusing unknown fields.
 func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return weiquan.WrapError(weiquan.EInvalid, "请求内容不是有效的 JSON 或含有未知字段", err)
+		return decodeError(err)
 	}
 	if dec.More() {
 		return weiquan.Errorf(weiquan.EInvalid, "请求内容只能包含一个 JSON 对象")
 	}
 	return nil
+}
+
+// decodeError names the field a JSON error is about, so the person sees
+// which one to fix.
+func decodeError(err error) error {
+	e := &weiquan.Error{Code: weiquan.EInvalid, Message: "请求内容不是有效的 JSON", Err: err}
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		e.Message = "字段类型不正确：" + typeErr.Field
+		e.Fields = map[string]weiquan.FieldError{typeErr.Field: {Code: "invalid_type", Message: "字段类型不正确"}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		e.Message = "请求含有未知字段：" + field
+		e.Fields = map[string]weiquan.FieldError{field: {Code: "unknown_field", Message: "未知字段"}}
+	}
+	return e
 }
 
 type createUserRequest struct {

@@ -997,3 +997,32 @@ func TestLoginThrottle(t *testing.T) {
 		e.login("off1")
 	})
 }
+
+func TestMalformedBodiesNameTheField(t *testing.T) {
+	e := newEnv(t)
+	op := e.login("op1")
+	r := e.do("POST", "/api/v1/cases", op, validComplaint())
+	id := r.json(t)["id"].(string)
+	for _, tt := range []struct {
+		name      string
+		body      any
+		field     string
+		fieldCode string
+	}{
+		{"unknown field", map[string]any{"version": 1, "foo": 1}, "foo", "unknown_field"},
+		{"wrong type", map[string]any{"version": "one"}, "version", "invalid_type"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("POST", "/api/v1/cases/"+id+"/actions/note", op, tt.body)
+			if r.status != 400 {
+				t.Fatalf("got %d, want 400: %s", r.status, r.body)
+			}
+			er := r.json(t)["error"].(map[string]any)
+			fields, _ := er["fields"].(map[string]any)
+			fe, _ := fields[tt.field].(map[string]any)
+			if fe["code"] != tt.fieldCode || !containsHan(er["message"].(string)) {
+				t.Errorf("got %s, want field %s with code %s and a Chinese message", r.body, tt.field, tt.fieldCode)
+			}
+		})
+	}
+}
