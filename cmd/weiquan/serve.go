@@ -133,11 +133,15 @@ func describeDefault(name string, cfg Config) string {
 		return "generated once in " + cfg.DataDir
 	case "WEIQUAN_PUBLIC_URL":
 		return cfg.PublicURL
+	case "WEIQUAN_TRACK_URL":
+		return cfg.TrackURL
+	case "WEIQUAN_TWILIO_ACCOUNT_SID":
+		return "none: SMS go to the local log"
 	}
 	for _, s := range settings {
-		if s.env == name {
+		if s.env == name && s.def != "" {
 			return s.def
 		}
 	}
-	return ""
+	return "none"
 }
