@@ -99,6 +99,7 @@ type Case struct {
 	Outcome     Outcome     `json:"outcome" bson:"outcome"`
 	Track       Track       `json:"track" bson:"track"`
 	UnitID      string      `json:"unit_id" bson:"unit_id"`
+	UnitTrail   []string    `json:"unit_trail" bson:"unit_trail"` // see Trail
 	Department  string      `json:"department" bson:"department"`
 	Deadlines   Deadlines   `json:"deadlines" bson:"deadlines"`
 	Policy      string      `json:"policy" bson:"policy"`
