@@ -11,8 +11,10 @@ import (
 // person saw, so acting on a case someone else just changed is a 409.
 func (s *Server) act(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if !validCaseID(id) {
-		return weiquan.Errorf(weiquan.ENotFound, "案件编号应为 14 位数字")
+	// Whether the person may see the case comes first, so that one who may
+	// not learns nothing about its state from the answer.
+	if _, err := s.actableCase(c, id); err != nil {
+		return err
 	}
 	var req workflow.ActionRequest
 	if err := decodeStrict(c.Body(), &req); err != nil {
@@ -34,7 +36,7 @@ func (s *Server) act(c *fiber.Ctx) error {
 func (s *Server) explainRouting(c *fiber.Ctx) error {
 	var draft weiquan.Case
 	if id := c.Query("case_id"); id != "" {
-		cs, err := s.loadCase(c, id)
+		cs, err := s.readableCase(c, id)
 		if err != nil {
 			return err
 		}

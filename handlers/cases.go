@@ -25,7 +25,7 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 }
 
 func (s *Server) getCase(c *fiber.Ctx) error {
-	cs, err := s.loadCase(c, c.Params("id"))
+	cs, err := s.readableCase(c, c.Params("id"))
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func (s *Server) checkDuplicates(c *fiber.Ctx) error {
 
 // caseDuplicates lists the likely duplicates of a stored case.
 func (s *Server) caseDuplicates(c *fiber.Ctx) error {
-	cs, err := s.loadCase(c, c.Params("id"))
+	cs, err := s.readableCase(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -51,15 +51,11 @@ func (s *Server) answerDuplicates(c *fiber.Ctx, cs *weiquan.Case) error {
 	q := search.Query{
 		Phone: crit.Phone, RespondentUSCC: crit.RespondentUSCC, RespondentName: crit.RespondentName,
 		CreatedFrom: crit.Since, Sort: search.SortCreated, PageSize: 20,
-		UnitIDs: s.Units.Scope(actor(c)),
 	}
 	for _, st := range workflow.OpenStatuses {
 		q.Status = append(q.Status, string(st))
 	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	s.awaitOwnWrite(ctx, actor(c).UserID)
-	res, err := s.Search.Search(ctx, q)
+	res, err := s.scopedSearch(c, q)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,24 +43,12 @@ func (s *Server) listCases(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	a := actor(c)
-	q.UnitIDs = s.Units.Scope(a)
-	if chosen := splitList(c.Query("unit")); len(chosen) > 0 {
-		if q.UnitIDs == nil {
-			q.UnitIDs = chosen
-		} else {
-			q.UnitIDs = slices.DeleteFunc(chosen, func(id string) bool { return !slices.Contains(q.UnitIDs, id) })
-		}
-	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
-	s.awaitOwnWrite(ctx, a.UserID)
-	res, err := s.Search.Search(ctx, q)
+	// unit= is a queue: the cases a unit holds now. What the person may see
+	// at all (their units' cases, now or before) is scopedSearch's to add.
+	q.UnitIDs = splitList(c.Query("unit"))
+	res, err := s.scopedSearch(c, q)
 	if err != nil {
 		return err
-	}
-	if res.Items == nil {
-		res.Items = []search.Summary{}
 	}
 	return c.JSON(res)
 }

@@ -23,7 +23,8 @@ import (
 //
 // 2: sort keys, dates as Unix seconds, doc values per case uncompressed
 // (addToBatch; the stored mapping does not show that one).
-const MappingVersion = 2
+// 3: unit_trail, every unit that has held the case, for access control.
+const MappingVersion = 3
 
 // Field names in the index.
 const (
@@ -34,6 +35,7 @@ const (
 	fOutcome       = "outcome"
 	fTrack         = "track"
 	fUnit          = "unit_id"
+	fTrail         = "unit_trail"
 	fDepartment    = "department"
 	fCategory      = "category"
 	fProblem       = "problem"
@@ -145,6 +147,7 @@ func newMapping() *mapping.IndexMappingImpl {
 	add(fOutcome, kw(true, false))
 	add(fTrack, kw(true, false))
 	add(fUnit, kw(true, true))
+	add(fTrail, kw(false, false)) // access scope only: never shown, sorted or counted
 	add(fDepartment, kw(false, false))
 	add(fCategory, kw(true, true))
 	add(fProblem, kw(false, false))
@@ -288,6 +291,16 @@ func respondentKey(name string) string {
 	return b.String()
 }
 
+// trailTerms are the units a case's access scope is matched against: every
+// unit that has held it, or Unset for a case no unit ever held, so that the
+// scope of those who may see unplaced cases can name them.
+func trailTerms(c *weiquan.Case) []string {
+	if t := c.Trail(); len(t) > 0 {
+		return t
+	}
+	return []string{Unset}
+}
+
 func orUnset(s string) string {
 	if s == "" {
 		return Unset
@@ -322,6 +335,7 @@ func (ix *Index) document(c *weiquan.Case) map[string]any {
 		fOutcome:     orUnset(string(c.Outcome)),
 		fTrack:       orUnset(string(c.Track)),
 		fUnit:        orUnset(c.UnitID),
+		fTrail:       trailTerms(c),
 		fDepartment:  orUnset(c.Department),
 		fCategory:    orUnset(c.Subject.Category),
 		fProblem:     orUnset(c.Subject.Problem),

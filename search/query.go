@@ -60,10 +60,16 @@ type Query struct {
 	// city division codes.
 	DivisionCounty []string
 	DivisionCity   []string
-	// UnitIDs is the access scope: when not nil, only cases handled by these
-	// units match, and an empty non-nil list matches nothing. A filter by
-	// unit that a person chose is intersected with their scope by the caller.
+	// UnitIDs filters by the unit holding the case now (a unit's queue):
+	// when not nil, only cases held by these units match, and an empty
+	// non-nil list matches nothing.
 	UnitIDs []string
+	// Scope is the access scope (workflow.Units.Scope): when not nil, only
+	// cases that one of these units holds now or has held (the case's unit
+	// trail) match, and an empty non-nil list matches nothing. Unset in it
+	// stands for cases no unit has held. Handlers set it from the signed-in
+	// person for every search, lists, counts and facets alike.
+	Scope []string
 
 	// RespondentUSCC and RespondentName match the respondent exactly (the
 	// name after dropping spaces, punctuation and letter case), for duplicate
@@ -164,7 +170,7 @@ type compiled struct {
 }
 
 func (ix *Index) compile(q Query) (compiled, error) {
-	if q.UnitIDs != nil && len(q.UnitIDs) == 0 {
+	if (q.UnitIDs != nil && len(q.UnitIDs) == 0) || (q.Scope != nil && len(q.Scope) == 0) {
 		return compiled{nothing: true}, nil
 	}
 	var must []query.Query
@@ -186,7 +192,7 @@ func (ix *Index) compile(q Query) (compiled, error) {
 		{fStatus, q.Status}, {fKind, q.Kind}, {fChannel, q.Channel}, {fTrack, q.Track},
 		{fOutcome, q.Outcome}, {fCategory, q.Category}, {fProblem, q.Problem},
 		{fDepartment, q.Department}, {fCounty, q.DivisionCounty}, {fCity, q.DivisionCity},
-		{fUnit, q.UnitIDs},
+		{fUnit, q.UnitIDs}, {fTrail, q.Scope},
 	} {
 		if len(f.values) > 0 {
 			must = append(must, filter(f.field, f.values...))

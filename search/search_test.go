@@ -24,6 +24,9 @@ func oracle(c *weiquan.Case, q Query) bool {
 	if q.UnitIDs != nil && !slices.Contains(q.UnitIDs, orUnset(c.UnitID)) {
 		return false
 	}
+	if q.Scope != nil && !slices.ContainsFunc(trailTerms(c), func(u string) bool { return slices.Contains(q.Scope, u) }) {
+		return false
+	}
 	if !in(string(c.Status), q.Status) || !in(string(c.Kind), q.Kind) || !in(string(c.Channel), q.Channel) ||
 		!in(string(c.Track), q.Track) || !in(string(c.Outcome), q.Outcome) || !in(c.Subject.Category, q.Category) ||
 		!in(c.Subject.Problem, q.Problem) || !in(c.Department, q.Department) ||

@@ -443,6 +443,9 @@ func (e *Engine) machineApply(ctx context.Context, c *weiquan.Case, actor weiqua
 			return nil, err
 		}
 	}
+	// Every change of unit (routing, assign, return, escalate, reopen) passes
+	// here: the unit now holding the case joins its trail.
+	s.c.NoteUnit(c)
 	s.c.UpdatedAt = now
 	if e.Owe != nil {
 		s.c.Messages = append(s.c.Messages, e.Owe(s.c, rule.action, now)...)
@@ -475,7 +478,7 @@ func machineClone(c *weiquan.Case) *weiquan.Case {
 	n.Alerts = slices.Clone(c.Alerts)
 	n.Flags = slices.Clone(c.Flags)
 	n.Messages = slices.Clone(c.Messages)
-	n.Messages = slices.Clone(c.Messages)
+	n.UnitTrail = slices.Clone(c.UnitTrail)
 	if c.Routing != nil {
 		r := *c.Routing
 		r.Explanation = slices.Clone(r.Explanation)

@@ -54,6 +54,7 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 	now := weiquan.InShanghai(at)
 	c := draft
 	c.ID = ""
+	c.UnitTrail = nil // a draft brings no history; routing starts the trail
 	c.Version = 1
 	c.Status = weiquan.StatusRegistered
 	c.Outcome = weiquan.OutcomeNone
@@ -92,6 +93,7 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 			c = *routed
 		}
 	}
+	c.NoteUnit(nil)
 	if err := in.Store.InsertNewCase(ctx, &c); err != nil {
 		return nil, fmt.Errorf("register case: %w", err)
 	}
