@@ -140,6 +140,14 @@ type Complainant struct {
 	Phone     string `json:"phone" bson:"phone"`
 	Address   string `json:"address" bson:"address"`
 	Anonymous bool   `json:"anonymous" bson:"anonymous"`
+	// IDNumber is the resident ID number (身份证号) in clear: only ever in
+	// memory (intake, the audited full view), never stored (pii.go).
+	IDNumber       string `json:"id_number,omitempty" bson:"-"`
+	IDNumberSealed string `json:"-" bson:"id_number_sealed,omitempty"` // AES-GCM, KeyRing.Seal
+	IDNumberMasked string `json:"id_number_masked,omitempty" bson:"id_number_masked,omitempty"`
+	// Withheld is set in a view that hides who the complainant is (a report
+	// seen from the respondent's side); never stored.
+	Withheld bool `json:"withheld,omitempty" bson:"-"`
 }
 
 // Respondent is the business complained about (被投诉人).

@@ -25,7 +25,9 @@ const (
 	collUsers    = "users"
 	collSessions = "sessions"
 	collUnits    = "units"
-	collSMS      = "sms" // opt-outs, numbers' cases, the local SMS log (messages.go, optout.go)
+	collSMS      = "sms"    // opt-outs, numbers' cases, the local SMS log (messages.go, optout.go)
+	collOTP      = "otp"    // consumers' one-time codes and their send counters (otp.go)
+	collOutbox   = "outbox" // SMS that belong to no case (outbox.go)
 )
 
 // Options tune a Store to the server behind it.
@@ -49,6 +51,8 @@ type Store struct {
 	sessions *mongo.Collection
 	units    *mongo.Collection
 	sms      *mongo.Collection
+	otp      *mongo.Collection
+	outbox   *mongo.Collection
 
 	// locks serialises read-modify-write per document when Embedded; see
 	// Options.Embedded. Unused against MongoDB, whose updates are atomic.
@@ -56,6 +60,9 @@ type Store struct {
 
 	intake *intakeBatcher
 	feed   feed
+	// outboxFeed announces new outbox messages (outbox.go).
+	outboxFeed feed
+	audit      auditChains // audit.go
 }
 
 // Open connects to the server at uri, checks that it answers and creates the
@@ -84,6 +91,8 @@ func Open(ctx context.Context, uri, dbName string, opts Options) (*Store, error)
 		sessions: db.Collection(collSessions),
 		units:    db.Collection(collUnits),
 		sms:      db.Collection(collSMS),
+		otp:      db.Collection(collOTP),
+		outbox:   db.Collection(collOutbox, majority),
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
@@ -115,7 +124,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // the embedded server can repair their _id indexes. Open creates them all,
 // so the repair can run right after it.
 func (s *Store) Collections() []string {
-	return []string{collCases, collCounters, collUsers, collSessions, collUnits, collSMS}
+	return []string{collCases, collCounters, collUsers, collSessions, collUnits, collSMS, collAPITokens, collOTP, collOutbox, collAudit}
 }
 
 // DropDatabase removes the store's database. Tests use it to clean up.
@@ -161,11 +170,25 @@ func (s *Store) ensureSchema(ctx context.Context) error {
 			Keys:    bson.D{{Key: "updated_at", Value: 1}},
 			Options: options.Index().SetName("updated_at"),
 		}})
+		// The API walks the audit trail by _id (audit.go); these serve
+		// questions asked in the database directly.
+		for _, f := range []string{"case_id", "actor_id"} {
+			indexes = append(indexes, struct {
+				coll  *mongo.Collection
+				model mongo.IndexModel
+			}{s.db.Collection(collAudit), mongo.IndexModel{
+				Keys:    bson.D{{Key: f, Value: 1}, {Key: "at", Value: -1}},
+				Options: options.Index().SetName(f + "_at").SetSparse(true),
+			}})
+		}
 	}
 	for _, ix := range indexes {
 		if _, err := ix.coll.Indexes().CreateOne(ctx, ix.model); err != nil {
 			return storeError("create index on "+ix.coll.Name(), err)
 		}
+	}
+	if err := s.ensureOutboxIndexes(ctx); err != nil {
+		return err
 	}
 	return s.ensureSweepIndexes(ctx)
 }
