@@ -107,9 +107,41 @@ func (a *app) follow(ctx context.Context, ix *search.Index, sub search.ChangeSou
 	} else {
 		a.log.Info("search index reconciled with the store", "reindexed", n, "took", time.Since(start).Round(time.Millisecond))
 	}
-	if err := f.Run(ctx); err != nil {
-		a.log.Error("search index stopped following the store", "err", err)
+	for {
+		err := f.Run(ctx)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		// A change stream that lost its place: what it missed is found by
+		// reconciling again, then following resumes.
+		a.log.Error("search index lost the change feed; reconciling", "err", err)
+		select {
+		case <-time.After(5 * time.Second):
+		case <-ctx.Done():
+			return
+		}
+		if _, err := f.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("search index reconcile failed; run weiquan reindex", "err", err)
+		}
 	}
+}
+
+// caseFeed follows case writes: on a MongoDB replica set through its
+// change stream, which sees every instance's writes; otherwise (the
+// embedded database, a standalone MongoDB) through the in-process feed,
+// which sees this instance's.
+func (a *app) caseFeed(ctx context.Context) interface {
+	Next(context.Context) ([]string, error)
+	Close()
+} {
+	if a.server == nil {
+		cs, err := a.store.WatchCases(ctx)
+		if err == nil {
+			return cs
+		}
+		a.log.Info("MongoDB offers no change stream (not a replica set): following this instance's writes", "err", err)
+	}
+	return a.store.Subscribe()
 }
 
 func reindexCmd(ctx context.Context, args []string, env Env) error {

@@ -51,7 +51,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 
 	// Subscribe before the index is opened or rebuilt, so no write is missed.
-	sub := a.store.Subscribe()
+	sub := a.caseFeed(ctx)
 	defer sub.Close()
 	ix, err := a.openSearch(ctx)
 	if err != nil {
@@ -87,7 +87,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if !embedded {
 		smsOpts.Rescan, smsOpts.FullRescan = 30*time.Second, time.Hour
 	}
-	dispatcher := notifications.NewDispatcher(a.store, func() notifications.Feed { return a.store.Subscribe() }, sender, smsOpts)
+	dispatcher := notifications.NewDispatcher(a.store, func() notifications.Feed { return a.caseFeed(bgCtx) }, sender, smsOpts)
 	background.Go(func() {
 		if err := dispatcher.Run(bgCtx); err != nil {
 			log.Error("SMS dispatcher stopped", "err", err)
