@@ -58,10 +58,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Cookie(&fiber.Cookie{
-		Name: sessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
-		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(s.Accounts.MaxAge.Seconds()),
-	})
+	s.setSessionCookie(c, token)
 	return c.JSON(loginResponse{Token: token, User: viewUser(u), At: weiquan.InShanghai(s.Accounts.Now())})
 }
 
@@ -71,9 +68,25 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	if err := s.Accounts.Logout(ctx, tokenOf(c)); err != nil {
 		return err
 	}
+	s.clearSessionCookie(c)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// setSessionCookie hands the browser its session: HttpOnly so scripts
+// cannot read it, Secure behind TLS, SameSite=Lax so other sites' forms do
+// not carry it.
+func (s *Server) setSessionCookie(c *fiber.Ctx, token string) {
+	c.Locals(csrfSessionKey, token) // forms rendered in this response belong to the new session
+	c.Cookie(&fiber.Cookie{
+		Name: sessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(s.Accounts.MaxAge.Seconds()),
+	})
+}
+
+func (s *Server) clearSessionCookie(c *fiber.Ctx) {
+	c.Locals(csrfSessionKey, "")
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
 		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(0, 0)})
-	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // tokenOf takes the bearer token, else the session cookie.
@@ -92,6 +105,9 @@ const userKey = "weiquan.user"
 func (s *Server) requireSession(c *fiber.Ctx) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
+	if tok, ok := bearerAPIToken(c); ok {
+		return s.withAPIToken(ctx, c, tok)
+	}
 	u, err := s.Accounts.Authenticate(ctx, tokenOf(c))
 	if err != nil {
 		return err
@@ -172,6 +188,9 @@ type changePasswordRequest struct {
 // changePassword replaces the signed-in user's password and ends all their
 // sessions, this one included: they sign in again with the new password.
 func (s *Server) changePassword(c *fiber.Ctx) error {
+	if viaAPIToken(c) {
+		return errTokenPassword
+	}
 	var req changePasswordRequest
 	if err := decodeStrict(c.Body(), &req); err != nil {
 		return err
@@ -181,7 +200,6 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	if err := s.Accounts.ChangePassword(ctx, actor(c).UserID, req.CurrentPassword, req.NewPassword); err != nil {
 		return err
 	}
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
-		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(0, 0)})
+	s.clearSessionCookie(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -24,6 +24,7 @@ var statusOf = map[string]int{
 	weiquan.ERateLimited:  fiber.StatusTooManyRequests,
 	weiquan.EUnavailable:  fiber.StatusServiceUnavailable,
 	weiquan.EInternal:     fiber.StatusInternalServerError,
+	weiquan.ECSRF:         fiber.StatusForbidden,
 }
 
 // fiberErrors translates fiber's own errors (body too large, bad method…)
@@ -74,6 +75,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if wantsHTML(c) {
+		return s.renderError(c, status, de)
+	}
 	return c.Status(status).JSON(errorBody{Error: errorPayload{Code: de.Code, Message: de.Message, Fields: de.Fields}})
 }
 

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"time"
 
@@ -29,6 +30,10 @@ type Config struct {
 	// RequestTimeout bounds the work of one request.
 	RequestTimeout time.Duration
 	Logger         *slog.Logger
+	// CSRFKey signs the anti-forgery tokens of forms (csrf.go). It must
+	// survive restarts or open forms stop working; empty means a random key
+	// for this process (tests).
+	CSRFKey []byte
 }
 
 // Deps are the services the handlers call.
@@ -36,6 +41,7 @@ type Deps struct {
 	Store    Store
 	Intake   *workflow.Intake
 	Accounts *workflow.Accounts
+	Tokens   *workflow.Tokens // API tokens of integrations; nil refuses them
 	Engine   *workflow.Engine
 	Router   *workflow.Router
 	Units    *workflow.Units
@@ -49,6 +55,9 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	writes lastWrites
+	// csrfKey is Config.CSRFKey or a random key (csrf.go).
+	csrfKey []byte
+	pages   map[string]*template.Template
 }
 
 // New builds the fiber application with every route.
@@ -59,7 +68,16 @@ func New(cfg Config, deps Deps) *fiber.App {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 15 * time.Second
 	}
-	s := &Server{Deps: deps, cfg: cfg, log: cfg.Logger}
+	s := &Server{Deps: deps, cfg: cfg, log: cfg.Logger, csrfKey: cfg.CSRFKey}
+	if len(s.csrfKey) == 0 {
+		s.csrfKey = []byte(randomToken())
+	}
+	pages, err := s.templates()
+	if err != nil {
+		// The templates are embedded: a parse error is a bug caught by any test.
+		panic(err)
+	}
+	s.pages = pages
 	app := fiber.New(fiber.Config{
 		AppName:               "weiquan",
 		BodyLimit:             1 << 20,
@@ -69,7 +87,7 @@ func New(cfg Config, deps Deps) *fiber.App {
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
 	})
-	app.Use(s.recoverer, s.accessLog)
+	app.Use(s.recoverer, s.accessLog, s.csrfProtect)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", s.ready)
@@ -84,6 +102,9 @@ func New(cfg Config, deps Deps) *fiber.App {
 	staff := api.Group("", s.requireSession)
 	staff.Post("/auth/password", s.changePassword)
 	staff.Post("/admin/users", s.createUser)
+	staff.Post("/admin/tokens", s.createToken)
+	staff.Get("/admin/tokens", s.listTokens)
+	staff.Delete("/admin/tokens/:id", s.revokeToken)
 	staff.Get("/taxonomy", s.taxonomy)
 	staff.Get("/units", s.units)
 	staff.Post("/cases", s.createCase)
@@ -94,6 +115,8 @@ func New(cfg Config, deps Deps) *fiber.App {
 	staff.Post("/duplicates", s.checkDuplicates)
 	staff.Get("/admin/sms-log", s.smsLog)
 	staff.Post("/routing/explain", s.explainRouting)
+
+	s.pageRoutes(app)
 
 	app.Use(func(c *fiber.Ctx) error {
 		return weiquan.Errorf(weiquan.ENotFound, "没有这个地址：%s %s", c.Method(), c.Path())
