@@ -29,6 +29,7 @@ package workflow
 //	invalid_phone          complainant.phone, source.caller_number      not a mainland mobile or landline with area code
 //	anonymous_not_allowed  complainant.anonymous                        a complaint may not be anonymous
 //	invalid_uscc           respondent.uscc                              not 18 characters with the GB 32100 check character
+//	invalid_id_number      complainant.id_number (optional)             not 18 characters with the GB 11643 check character
 //	unknown_division       respondent.division_code                     not a Fujian county-level code
 //	unknown_code           subject.category, subject.problem, demands[i] not a taxonomy code
 //	duplicate              demands[i]                                   the same demand twice
@@ -84,6 +85,7 @@ const (
 	CodeInvalidPhone        = "invalid_phone"
 	CodeAnonymousNotAllowed = "anonymous_not_allowed"
 	CodeInvalidUSCC         = "invalid_uscc"
+	CodeInvalidIDNumber     = "invalid_id_number"
 	CodeUnknownDivision     = "unknown_division"
 	CodeUnknownCode         = "unknown_code"
 	CodeDuplicate           = "duplicate"
@@ -100,20 +102,21 @@ const (
 // intakeLimits are the text limits in runes (characters as people count
 // them), by field path.
 var intakeLimits = map[string]int{
-	"source.call_id":       64,
-	"source.caller_number": 30,
-	"complainant.name":     50,
-	"complainant.phone":    30,
-	"complainant.address":  200,
-	"respondent.name":      100,
-	"respondent.address":   200,
-	"respondent.platform":  100,
-	"respondent.shop":      100,
-	"subject.product":      100,
-	"subject.brand":        100,
-	"subject.model":        100,
-	"title":                100,
-	"description":          5000,
+	"source.call_id":        64,
+	"source.caller_number":  30,
+	"complainant.name":      50,
+	"complainant.phone":     30,
+	"complainant.id_number": 30,
+	"complainant.address":   200,
+	"respondent.name":       100,
+	"respondent.address":    200,
+	"respondent.platform":   100,
+	"respondent.shop":       100,
+	"subject.product":       100,
+	"subject.brand":         100,
+	"subject.model":         100,
+	"title":                 100,
+	"description":           5000,
 }
 
 // intakeNow is the clock that decides whether a purchase date is in the
@@ -147,6 +150,7 @@ type intakeComplainant struct {
 	Phone     string `json:"phone"`
 	Address   string `json:"address"`
 	Anonymous bool   `json:"anonymous"`
+	IDNumber  string `json:"id_number"` // optional; sealed at registration (pii.go)
 }
 
 type intakeRespondent struct {
@@ -227,7 +231,7 @@ func DecodeIntake(body []byte) (weiquan.Case, error) {
 		Source:  weiquan.Source{CallID: b.Source.CallID, CallerNumber: b.Source.CallerNumber},
 		Complainant: weiquan.Complainant{
 			Name: b.Complainant.Name, Phone: b.Complainant.Phone, Address: b.Complainant.Address,
-			Anonymous: b.Complainant.Anonymous,
+			Anonymous: b.Complainant.Anonymous, IDNumber: b.Complainant.IDNumber,
 		},
 		Respondent: weiquan.Respondent{
 			Name: b.Respondent.Name, USCC: b.Respondent.USCC, Address: b.Respondent.Address,
@@ -309,6 +313,12 @@ func validateIntake(c *weiquan.Case, errs weiquan.ValidationErrors, now time.Tim
 	nameOK := v.text("complainant.name", v.person+"姓名", &cp.Name, false)
 	phoneOK := v.phone("complainant.phone", v.person+"联系电话", &cp.Phone)
 	v.text("complainant.address", v.person+"地址", &cp.Address, false)
+	if v.text("complainant.id_number", v.person+"身份证号", &cp.IDNumber, false) && cp.IDNumber != "" {
+		cp.IDNumber = weiquan.NormalizeIDNumber(cp.IDNumber)
+		if !weiquan.ValidIDNumber(cp.IDNumber) {
+			v.errs.Add("complainant.id_number", CodeInvalidIDNumber, v.person+"身份证号应为 18 位，且最后一位校验码正确（末位可为 X）")
+		}
+	}
 	needContact := complaint || (report && !cp.Anonymous)
 	if complaint && cp.Anonymous {
 		v.errs.Add("complainant.anonymous", CodeAnonymousNotAllowed, "投诉不能匿名，请填写投诉人的姓名和联系电话")

@@ -83,6 +83,8 @@ type Engine struct {
 	// notifications package decides which), recorded in the same write as
 	// the transition so none is lost. Nil owes nothing.
 	Owe func(c *weiquan.Case, event string, now time.Time) []weiquan.Message
+	// Audit records every saved transition in the audit trail (audit.go).
+	Audit Auditor
 }
 
 // ActionRequest is the body of an action. Version is always required; the
@@ -347,6 +349,7 @@ func (e *Engine) Act(ctx context.Context, actor weiquan.Actor, id, action string
 	if err := e.Store.SaveCase(ctx, next, c.Version); err != nil {
 		return nil, fmt.Errorf("%s case %s: %w", action, id, err)
 	}
+	auditEvents(ctx, e.Audit, actor, c, next)
 	return next, nil
 }
 
@@ -365,6 +368,7 @@ func (e *Engine) RouteNew(ctx context.Context, c *weiquan.Case) (*weiquan.Case, 
 	if err := e.Store.SaveCase(ctx, next, c.Version); err != nil {
 		return nil, fmt.Errorf("route new case %s: %w", c.ID, err)
 	}
+	auditEvents(ctx, e.Audit, SystemActor, c, next)
 	return next, nil
 }
 

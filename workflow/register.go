@@ -25,12 +25,20 @@ type Intake struct {
 	// Clusters, when set, counts recent complaints against a respondent so a
 	// new one that makes a cluster is flagged for enforcement.
 	Clusters ClusterCounter
+	// Keys seal a complainant's ID number before the case is stored; a
+	// draft carrying one is refused without them (pii.go).
+	Keys *weiquan.KeyRing
+	// Audit records each registration in the audit trail (audit.go).
+	Audit Auditor
 }
 
 // ClusterCounter counts the complaints against a respondent (by credit
-// code, else name) created since a time.
+// code, else name) created since a time, and lists the open ones, newest
+// first, at most limit (their case numbers), so that the earlier complaints
+// of a cluster are flagged too (cluster.go).
 type ClusterCounter interface {
 	CountRespondentComplaints(ctx context.Context, uscc, name string, since time.Time) (int, error)
+	RecentRespondentComplaints(ctx context.Context, uscc, name string, since time.Time, limit int) ([]string, error)
 }
 
 // A respondent with ClusterSize complaints (this one included) within
@@ -54,6 +62,16 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 	now := weiquan.InShanghai(at)
 	c := draft
 	c.ID = ""
+	if c.Complainant.IDNumber != "" {
+		if in.Keys == nil {
+			return nil, weiquan.WrapError(weiquan.EUnavailable, "身份证号加密密钥未配置，暂时无法登记身份证号",
+				fmt.Errorf("register case: an ID number and no key ring"))
+		}
+		// From here on only the sealed and masked forms exist.
+		if err := in.Keys.SealIDNumber(&c.Complainant); err != nil {
+			return nil, fmt.Errorf("register case: %w", err)
+		}
+	}
 	c.UnitTrail = nil // a draft brings no history; routing starts the trail
 	c.Version = 1
 	c.Status = weiquan.StatusRegistered
@@ -76,7 +94,7 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 			// A signal for people, not a condition of registering.
 			slog.Warn("counting complaints against the respondent failed", "err", err)
 		case n+1 >= ClusterSize:
-			c.Flags = append(c.Flags, FlagCluster)
+			raiseCluster(&c, n+1, now)
 		}
 	}
 	if in.Engine != nil && in.Engine.Owe != nil {
@@ -97,6 +115,9 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 	if err := in.Store.InsertNewCase(ctx, &c); err != nil {
 		return nil, fmt.Errorf("register case: %w", err)
 	}
+	auditRecord(ctx, in.Audit, actor, c.ID, weiquan.AuditCaseCreated,
+		fmt.Sprintf("%s；状态 %s；承办单位 %s", registeredNote(c), c.Status, orDash(c.UnitID)), now)
+	in.flagEarlier(ctx, &c, now)
 	return &c, nil
 }
 

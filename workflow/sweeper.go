@@ -242,6 +242,7 @@ func (s *Sweeper) sweepCase(ctx context.Context, c *weiquan.Case, now time.Time)
 		}
 		err = s.Engine.Store.SaveCase(ctx, next, c.Version)
 		if err == nil {
+			auditEvents(ctx, s.Engine.Audit, SystemActor, c, next)
 			got.Conflicts = st.Conflicts
 			return got, nil
 		}
