@@ -33,7 +33,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	stopBrowserHarness() // browser_harness_test.go
+	os.Exit(code)
 }
 
 // syncBuffer is written by the program under test and read by the test.
