@@ -100,6 +100,12 @@ type Options struct {
 	// again (default 5 s).
 	RetryDelay time.Duration
 	Logger     *slog.Logger // default slog.Default()
+	// Outbox, when set, is drained too: the SMS that belong to no case,
+	// one-time codes (outbox.go). SubscribeOutbox follows the messages
+	// queued in this process (store.SubscribeOutbox); Rescan finds those of
+	// other instances.
+	Outbox          OutboxStore
+	SubscribeOutbox func() Feed
 }
 
 func (o Options) withDefaults() Options {
@@ -236,6 +242,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer bg.Wait()
 	bg.Go(func() { d.follow(ctx, feed) })
 	bg.Go(func() { d.scanLoop(ctx) })
+	if d.o.Outbox != nil {
+		d.runOutbox(ctx, &bg)
+	}
 
 	var work sync.WaitGroup
 	defer work.Wait()
@@ -370,6 +379,9 @@ func (d *Dispatcher) scan(ctx context.Context, since time.Time, first bool) (int
 // (zero: only when the feed reports it written). Claiming stops when ctx
 // ends; the message in hand is finished on workCtx.
 func (d *Dispatcher) process(ctx, workCtx context.Context, id string) time.Time {
+	if seq, ok := outboxSeq(id); ok {
+		return d.processOutbox(ctx, workCtx, seq)
+	}
 	// fresh is the case as this loop last wrote it: enough to see whether
 	// anything else is due without reading it again.
 	var fresh *weiquan.Case

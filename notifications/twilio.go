@@ -172,8 +172,13 @@ func (t *TwilioSender) Fetch(ctx context.Context, sid string) (SendResult, error
 }
 
 func (t *TwilioSender) callbackURL(m Outgoing) string {
-	if t.cfg.StatusCallback == "" || m.CaseID == "" {
-		return t.cfg.StatusCallback
+	if m.CaseID == "" {
+		// A message without a case (a one-time code) has nowhere to record
+		// its delivery; the webhook would refuse the callback.
+		return ""
+	}
+	if t.cfg.StatusCallback == "" {
+		return ""
 	}
 	q := url.Values{CallbackCaseParam: {m.CaseID}, CallbackSeqParam: {strconv.Itoa(m.Seq)}}
 	sep := "?"
