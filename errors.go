@@ -18,6 +18,7 @@ const (
 	ERateLimited  = "rate_limited"      // 429
 	EUnavailable  = "unavailable"       // dependency down (503)
 	EInternal     = "internal"          // 500
+	ECSRF         = "csrf"              // form without a valid anti-forgery token (403)
 )
 
 // FieldError says what is wrong with one input field: a stable code for

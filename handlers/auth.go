@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -49,6 +50,8 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if req.Password == "" {
 		v.Add("password", "required", "请输入密码")
 	}
+	capText(v, "username", "用户名", req.Username, maxUsernameChars)
+	capText(v, "password", "密码", req.Password, maxPasswordChars)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -171,12 +174,22 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	if err := decodeStrict(c.Body(), &req); err != nil {
 		return err
 	}
+	v := weiquan.ValidationErrors{}
+	capText(v, "username", "用户名", req.Username, maxUsernameChars)
+	capText(v, "password", "密码", req.Password, maxPasswordChars)
+	if len(req.Units) > maxUserUnits {
+		v.Add("units", "too_many", fmt.Sprintf("一个用户最多绑定 %d 个承办单位", maxUserUnits))
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	u, err := s.Accounts.CreateUser(ctx, workflow.NewUser{Username: req.Username, Password: req.Password, Role: req.Role, UnitIDs: req.Units})
 	if err != nil {
 		return err
 	}
+	s.audit(c, "", "user_created", fmt.Sprintf("创建用户 %s（%s，角色 %s，单位 %s）", u.Username, u.ID, u.Role, strings.Join(u.UnitIDs, "、")))
 	return c.Status(fiber.StatusCreated).JSON(viewUser(u))
 }
 
@@ -193,6 +206,12 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	}
 	var req changePasswordRequest
 	if err := decodeStrict(c.Body(), &req); err != nil {
+		return err
+	}
+	v := weiquan.ValidationErrors{}
+	capText(v, "current_password", "当前密码", req.CurrentPassword, maxPasswordChars)
+	capText(v, "new_password", "新密码", req.NewPassword, maxPasswordChars)
+	if err := v.Err(); err != nil {
 		return err
 	}
 	ctx, cancel := s.ctx(c)

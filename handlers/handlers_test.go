@@ -44,6 +44,9 @@ type env struct {
 	app   *fiber.App
 	store *store.Store
 	clock *clock
+	// logs holds everything the handlers logged (debug and up), for
+	// assertNoFullPII (pii_test.go).
+	logs *syncBuffer
 }
 
 const (
@@ -84,7 +87,8 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := &workflow.Engine{Store: st, Router: router, Units: units, Calendar: cal, Policies: workflow.NewPolicies(), Now: clk.Now}
+	engine := &workflow.Engine{Store: st, Router: router, Units: units, Calendar: cal, Policies: workflow.NewPolicies(), Now: clk.Now,
+		Audit: st}
 	// A real on-disk index following the store, as in the service.
 	sub := st.Subscribe()
 	ix, err := search.Rebuild(ctx, filepath.Join(t.TempDir(), "index"),
@@ -100,13 +104,16 @@ func newEnv(t *testing.T) *env {
 		_ = (&search.Follower{Index: ix, Store: st, Changes: sub}).Run(fctx)
 	}()
 	t.Cleanup(func() { stop(); <-followed; sub.Close(); ix.Close() })
-	app := handlers.New(handlers.Config{}, handlers.Deps{
-		Store: st, Accounts: accounts, Engine: engine, Router: router, Units: units, Search: ix,
+	logs := &syncBuffer{}
+	app := handlers.New(handlers.Config{Logger: logs.logger()}, handlers.Deps{
+		Store: st, Accounts: accounts, Tokens: &workflow.Tokens{Store: st, Now: clk.Now, CacheTTL: 10 * time.Second}, Engine: engine, Router: router, Units: units, Search: ix,
+		Notices: &workflow.Notices{Store: st, Units: units, Now: clk.Now},
 		SMS: handlers.SMS{AuthToken: testTwilioToken, PublicURL: testPublicURL, Store: st,
 			Log: func(ctx context.Context, limit int) (any, error) { return st.ListSMSLog(ctx, limit) }},
-		Intake: &workflow.Intake{Store: st, Now: clk.Now, Engine: engine, Clusters: ix},
+		Intake: &workflow.Intake{Store: st, Now: clk.Now, Engine: engine, Clusters: ix, Keys: testKeys, Audit: st},
+		Audit:  st, Keys: testKeys,
 	})
-	return &env{t: t, app: app, store: st, clock: clk}
+	return &env{t: t, app: app, store: st, clock: clk, logs: logs}
 }
 
 type response struct {

@@ -30,6 +30,9 @@ type Config struct {
 	// RequestTimeout bounds the work of one request.
 	RequestTimeout time.Duration
 	Logger         *slog.Logger
+	// TrackURL is the tracking link of a case, {id} standing for its number
+	// (WEIQUAN_TRACK_URL); default /track?id={id}.
+	TrackURL string
 	// CSRFKey signs the anti-forgery tokens of forms (csrf.go). It must
 	// survive restarts or open forms stop working; empty means a random key
 	// for this process (tests).
@@ -45,8 +48,16 @@ type Deps struct {
 	Engine   *workflow.Engine
 	Router   *workflow.Router
 	Units    *workflow.Units
+	Notices  *workflow.Notices // units' deadline notices (notices.go); nil answers 503
 	Search   Searcher
 	SMS      SMS
+	// OTP issues and checks consumers' SMS codes (public.go); nil answers
+	// the public endpoints 503.
+	OTP *workflow.OTP
+	// Audit is the append-only audit trail (pii.go); Keys open sealed ID
+	// numbers for the audited full view.
+	Audit AuditTrail
+	Keys  *weiquan.KeyRing
 }
 
 // Server holds the dependencies of the handlers.
@@ -58,6 +69,9 @@ type Server struct {
 	// csrfKey is Config.CSRFKey or a random key (csrf.go).
 	csrfKey []byte
 	pages   map[string]*template.Template
+	// forms remembers which case each submitted intake form saved
+	// (pages_intake.go).
+	forms formKeys
 }
 
 // New builds the fiber application with every route.
@@ -98,6 +112,7 @@ func New(cfg Config, deps Deps) *fiber.App {
 	api := app.Group("/api/v1")
 	api.Post("/auth/login", s.login)
 	api.Post("/auth/logout", s.logout)
+	s.publicRoutes(api)
 
 	staff := api.Group("", s.requireSession)
 	staff.Post("/auth/password", s.changePassword)
@@ -113,8 +128,12 @@ func New(cfg Config, deps Deps) *fiber.App {
 	staff.Post("/cases/:id/actions/:action", s.act)
 	staff.Get("/cases/:id/duplicates", s.caseDuplicates)
 	staff.Post("/duplicates", s.checkDuplicates)
+	staff.Get("/divisions/resolve", s.resolveDivision)
 	staff.Get("/admin/sms-log", s.smsLog)
+	staff.Get("/admin/audit", s.auditLog)
 	staff.Post("/routing/explain", s.explainRouting)
+	staff.Get("/notices", s.listNotices)
+	staff.Post("/notices/:id/read", s.readNotice)
 
 	s.pageRoutes(app)
 

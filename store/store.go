@@ -124,7 +124,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // the embedded server can repair their _id indexes. Open creates them all,
 // so the repair can run right after it.
 func (s *Store) Collections() []string {
-	return []string{collCases, collCounters, collUsers, collSessions, collUnits, collSMS, collAPITokens, collOTP, collOutbox, collAudit}
+	return []string{collCases, collCounters, collUsers, collSessions, collUnits, collSMS, collAPITokens, collOTP, collOutbox, collAudit, collNotices, collSettings}
 }
 
 // DropDatabase removes the store's database. Tests use it to clean up.

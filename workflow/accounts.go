@@ -229,7 +229,9 @@ var errNoSession = weiquan.Errorf(weiquan.EUnauthorized, "请先登录")
 // Authenticate resolves a token to its user, enforcing idle and absolute
 // expiry and refusing sessions older than the last password change.
 func (a *Accounts) Authenticate(ctx context.Context, token string) (*weiquan.User, error) {
-	if token == "" {
+	// Login makes every token 32 random bytes in base64url; anything else
+	// is refused without a store query.
+	if !isBase64URL(token) {
 		return nil, errNoSession
 	}
 	id := SessionID(token)

@@ -20,6 +20,12 @@ import (
 	"weiquan/workflow"
 )
 
+// clock is the time of the whole service: every Now of the packages it
+// wires. Tests set it to a time of their choosing (a working morning, out
+// of the SMS quiet hours) so that a run does not depend on the hour it
+// starts at.
+var clock = time.Now
+
 // app is the wired program: the store (embedded or external) and the
 // workflow services built on it.
 type app struct {
@@ -31,7 +37,9 @@ type app struct {
 	router   *workflow.Router
 	engine   *workflow.Engine
 	accounts *workflow.Accounts
+	tokens   *workflow.Tokens
 	intake   *workflow.Intake
+	otp      *workflow.OTP // set when serving (it needs the data directory's key)
 	search   *search.Index // open while serving
 }
 
@@ -71,17 +79,25 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		a.close()
 		return nil, err
 	}
-	now := time.Now
+	now := clock
 	a.accounts = &workflow.Accounts{Store: st, Now: now, IdleTimeout: cfg.SessionIdle, MaxAge: cfg.SessionMaxAge,
 		CacheTTL: 10 * time.Second}
-	a.intake = &workflow.Intake{Store: st, Now: now, Engine: a.engine}
+	a.tokens = &workflow.Tokens{Store: st, Now: now, CacheTTL: 10 * time.Second}
+	keys, err := a.piiKeys()
+	if err != nil {
+		a.close()
+		return nil, fmt.Errorf("ID number keys: %w", err)
+	}
+	a.engine.Audit = st
+	a.intake = &workflow.Intake{Store: st, Now: now, Engine: a.engine, Keys: keys, Audit: st}
 	return a, nil
 }
 
 // deps are the services the HTTP handlers call.
 func (a *app) deps() handlers.Deps {
-	return handlers.Deps{Store: a.store, Intake: a.intake, Accounts: a.accounts, Engine: a.engine, Router: a.router,
-		Units: a.units, Search: a.search,
+	return handlers.Deps{Store: a.store, Intake: a.intake, Accounts: a.accounts, Tokens: a.tokens, Engine: a.engine, Router: a.router,
+		Units: a.units, Search: a.search, OTP: a.otp, Audit: a.store, Keys: a.intake.Keys,
+		Notices: &workflow.Notices{Store: a.store, Units: a.units, Now: clock},
 		SMS: handlers.SMS{AuthToken: a.cfg.Twilio.AuthToken, PublicURL: a.cfg.PublicURL, Store: a.store,
 			Log: func(ctx context.Context, limit int) (any, error) { return a.store.ListSMSLog(ctx, limit) }}}
 }
@@ -129,7 +145,7 @@ func (a *app) wireWorkflow() error {
 		return fmt.Errorf("load holiday calendar: %w", err)
 	}
 	cal.SetLogger(a.log)
-	year := time.Now().In(weiquan.Shanghai).Year()
+	year := clock().In(weiquan.Shanghai).Year()
 	for _, y := range []int{year, year + 1} {
 		if !cal.Covers(y) {
 			a.log.Warn("no statutory holiday data for this year: deadlines count weekends only until a calendar file is added",
@@ -154,7 +170,7 @@ func (a *app) wireWorkflow() error {
 	a.units, a.router = units, router
 	trackURL := a.cfg.TrackURL
 	a.engine = &workflow.Engine{Store: a.store, Router: router, Units: units, Calendar: cal,
-		Policies: policies, Now: time.Now,
+		Policies: policies, Now: clock,
 		Owe: func(c *weiquan.Case, event string, now time.Time) []weiquan.Message {
 			return notifications.Owed(c, event, trackURL, now)
 		}}

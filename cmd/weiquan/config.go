@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"weiquan"
 	"weiquan/notifications"
 )
 
@@ -25,6 +26,9 @@ type Config struct {
 	SessionMaxAge  time.Duration
 	RequestTimeout time.Duration
 	PhoneHashKey   string
+	PIIKeys        string
+	OTPKey         string
+	CSRFKey        string
 	SweepEvery     time.Duration
 	UnitsFile      string
 	RulesFile      string
@@ -94,6 +98,30 @@ var settings = []setting{
 				return fmt.Errorf("must be at least 16 characters")
 			}
 			c.PhoneHashKey = v
+			return nil
+		}},
+	{"WEIQUAN_CSRF_KEY", "", "secret (at least 16 characters) signing the anti-forgery tokens of forms; unset means a key generated once in the data directory; instances sharing a load balancer need the same one", true,
+		func(c *Config, v string) error {
+			if v != "" && len(v) < 16 {
+				return fmt.Errorf("must be at least 16 characters")
+			}
+			c.CSRFKey = v
+			return nil
+		}},
+	{"WEIQUAN_OTP_KEY", "", "secret (at least 16 characters) under which consumers' SMS codes are hashed and their tracking cookies signed; unset means a key generated once in the data directory; instances sharing a MongoDB need the same one", true,
+		func(c *Config, v string) error {
+			if v != "" && len(v) < 16 {
+				return fmt.Errorf("must be at least 16 characters")
+			}
+			c.OTPKey = v
+			return nil
+		}},
+	{"WEIQUAN_PII_KEYS", "", "keys sealing complainants' ID numbers (AES-256-GCM), `id:<base64 of 32 bytes>` separated by commas, the active key first, older ones kept to read what they sealed (see Key rotation); unset means a key generated once in the data directory", true,
+		func(c *Config, v string) error {
+			if _, err := weiquan.ParseKeyRing(v); err != nil {
+				return err
+			}
+			c.PIIKeys = v
 			return nil
 		}},
 	{"WEIQUAN_SWEEP_EVERY", "1m", "how often the deadline sweeper looks for cases near or past a deadline", false,

@@ -73,7 +73,8 @@ func serve(ctx context.Context, args []string, env Env) error {
 	background.Go(func() { a.follow(bgCtx, ix, sub) })
 	// The sweeper finds its candidates in the index, never by scanning the
 	// store.
-	sweeper := &workflow.Sweeper{Source: search.SweepCandidates{Index: ix, Store: a.store}, Engine: a.engine, Logger: log}
+	sweeper := &workflow.Sweeper{Source: search.SweepCandidates{Index: ix, Store: a.store}, Engine: a.engine,
+		Notices: a.store, Now: clock, Logger: log}
 	background.Go(func() { sweeper.Run(bgCtx, cfg.SweepEvery) })
 	// The SMS dispatcher sends what transitions owe. On the embedded database
 	// this process is the only sender; with MongoDB other instances may be,
@@ -83,7 +84,8 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	embedded := a.server != nil
-	smsOpts := notifications.Options{Exclusive: embedded, Logger: log}
+	smsOpts := notifications.Options{Exclusive: embedded, Logger: log, Now: clock,
+		Outbox: a.store, SubscribeOutbox: func() notifications.Feed { return a.store.SubscribeOutbox() }}
 	if !embedded {
 		smsOpts.Rescan, smsOpts.FullRescan = 30*time.Second, time.Hour
 	}
@@ -94,8 +96,19 @@ func serve(ctx context.Context, args []string, env Env) error {
 		}
 	})
 
+	csrfKey, err := a.csrfKey()
+	if err != nil {
+		return err
+	}
+	otpKey, err := a.otpKey()
+	if err != nil {
+		return err
+	}
+	a.otp = &workflow.OTP{Store: a.store, Key: otpKey, Compose: notifications.ComposeCode, Now: clock, Logger: log}
 	app := handlers.New(handlers.Config{
 		SecureCookies:  strings.HasPrefix(cfg.PublicURL, "https://"),
+		CSRFKey:        csrfKey,
+		TrackURL:       cfg.TrackURL,
 		RequestTimeout: cfg.RequestTimeout,
 		Logger:         log,
 	}, a.deps())
@@ -129,7 +142,7 @@ func describeDefault(name string, cfg Config) string {
 		return "embedded FerretDB in " + cfg.DataDir
 	case "WEIQUAN_ADMIN_PASSWORD":
 		return "random at first start, printed once"
-	case "WEIQUAN_PHONE_HASH_KEY":
+	case "WEIQUAN_PHONE_HASH_KEY", "WEIQUAN_CSRF_KEY", "WEIQUAN_OTP_KEY", "WEIQUAN_PII_KEYS":
 		return "generated once in " + cfg.DataDir
 	case "WEIQUAN_PUBLIC_URL":
 		return cfg.PublicURL
