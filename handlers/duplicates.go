@@ -24,6 +24,13 @@ func (s *Server) checkDuplicates(c *fiber.Ctx) error {
 	if err := decodeStrict(c.Body(), &req); err != nil {
 		return err
 	}
+	v := weiquan.ValidationErrors{}
+	capText(v, "phone", "电话号码", req.Phone, maxPhoneChars)
+	capText(v, "respondent_name", "被投诉人名称", req.RespondentName, maxNameChars)
+	capText(v, "respondent_uscc", "统一社会信用代码", req.RespondentUSCC, maxUSCCChars)
+	if err := v.Err(); err != nil {
+		return err
+	}
 	draft := weiquan.Case{
 		Complainant: weiquan.Complainant{Phone: strings.TrimSpace(req.Phone)},
 		Respondent:  weiquan.Respondent{Name: strings.TrimSpace(req.RespondentName), USCC: strings.TrimSpace(req.RespondentUSCC)},
@@ -44,9 +51,19 @@ func (s *Server) caseDuplicates(c *fiber.Ctx) error {
 }
 
 func (s *Server) answerDuplicates(c *fiber.Ctx, cs *weiquan.Case) error {
+	items, err := s.findDuplicates(c, cs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(search.Result{Total: uint64(len(items)), Items: items})
+}
+
+// findDuplicates lists the likely duplicates of cs the person may see (the
+// API and the case page alike).
+func (s *Server) findDuplicates(c *fiber.Ctx, cs *weiquan.Case) ([]search.Summary, error) {
 	crit, ok := workflow.DuplicatesOf(cs, s.Accounts.Now())
 	if !ok {
-		return c.JSON(search.Result{Items: []search.Summary{}})
+		return []search.Summary{}, nil
 	}
 	q := search.Query{
 		Phone: crit.Phone, RespondentUSCC: crit.RespondentUSCC, RespondentName: crit.RespondentName,
@@ -57,7 +74,7 @@ func (s *Server) answerDuplicates(c *fiber.Ctx, cs *weiquan.Case) error {
 	}
 	res, err := s.scopedSearch(c, q)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := []search.Summary{}
 	for _, it := range res.Items {
@@ -65,5 +82,5 @@ func (s *Server) answerDuplicates(c *fiber.Ctx, cs *weiquan.Case) error {
 			items = append(items, it)
 		}
 	}
-	return c.JSON(search.Result{Total: uint64(len(items)), Items: items})
+	return items, nil
 }

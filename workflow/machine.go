@@ -110,6 +110,7 @@ const (
 	machineMaxNote   = 2000
 	machineMaxReason = 500
 	machineMaxAnswer = 5000
+	machineMaxCode   = 64
 )
 
 // Who may act, relative to the case: a set of capabilities computed for an
@@ -630,6 +631,13 @@ func machineCheckText(req ActionRequest) error {
 		{"note", "备注", req.Note, machineMaxNote},
 		{"reason", "理由", req.Reason, machineMaxReason},
 		{"answer", "答复", req.Answer, machineMaxAnswer},
+		// Codes and ids: checked against what exists later, but a megabyte
+		// of one is refused before anything looks it up.
+		{"ground", "不予受理理由", req.Ground, machineMaxCode},
+		{"unit_id", "承办单位", req.UnitID, machineMaxCode},
+		{"track", "处理方式", req.Track, machineMaxCode},
+		{"outcome", "决定", req.Outcome, machineMaxCode},
+		{"case_id", "案件编号", req.CaseID, machineMaxCode},
 	} {
 		if utf8.RuneCountInString(f.value) > f.max {
 			v.Add(f.name, "too_long", fmt.Sprintf("%s不能超过 %d 个字", f.label, f.max))

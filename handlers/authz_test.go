@@ -1,0 +1,426 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"weiquan"
+)
+
+// The authorisation matrix: every endpoint × every kind of caller, each cell
+// the exact HTTP status. A route registered without a row fails
+// TestAuthorisationMatrix, so a new endpoint cannot ship without someone
+// deciding who may call it. Add a row (or several, for variants of one
+// route) to authzRows when you add a route.
+//
+// Callers (columns). Case-bound endpoints are asked about the fixture case,
+// a complaint against a business in 思明区 that routing sent to
+// 思明区市场监督管理局 (amr-350203), whose officer returned it to 厦门's
+// dispatch centre, which assigned it to 海沧区市场监督管理局 (amr-350205).
+// Its unit trail is amr-350203, dispatch-350200, amr-350205.
+const (
+	whoAnonymous  = "anonymous"
+	whoOperator   = "operator"
+	whoAdmin      = "admin"
+	whoOwn        = "officer/own"         // officer of amr-350205, which holds the case
+	whoOther      = "officer/other"       // officer of amr-350206 (湖里), never held it
+	whoPassed     = "officer/passed"      // officer of amr-350203 (思明), held it before
+	whoParent     = "supervisor/parent"   // supervisor of amr-350200 (厦门市局), above amr-350205
+	whoSupOther   = "supervisor/other"    // supervisor of amr-350100 (福州市局)
+	whoSupPassed  = "supervisor/passed"   // supervisor of amr-350203 (思明), whose unit held it before
+	whoTokenOp    = "token/operator"      // API token, role operator (an intake integration)
+	whoTokenOther = "token/officer-other" // API token, role officer of amr-350206
+)
+
+var authzWho = []string{whoAnonymous, whoOperator, whoAdmin, whoOwn, whoOther, whoPassed, whoParent, whoSupOther,
+	whoSupPassed, whoTokenOp, whoTokenOther}
+
+// cells gives every caller the status def, then the pairs (caller, status)
+// that differ: every cell is an exact status either way.
+func cells(def int, pairs ...any) map[string]int {
+	m := make(map[string]int, len(authzWho))
+	for _, w := range authzWho {
+		m[w] = def
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		w := pairs[i].(string)
+		if !slices.Contains(authzWho, w) {
+			panic("cells: unknown caller " + w)
+		}
+		m[w] = pairs[i+1].(int)
+	}
+	return m
+}
+
+// staff is def for every signed-in caller, 401 for the anonymous one.
+func staff(def int, pairs ...any) map[string]int {
+	return cells(def, append([]any{whoAnonymous, 401}, pairs...)...)
+}
+
+// caseBound is who may see the fixture case: the units that hold it or held
+// it, the supervisors above them, operators and administrators.
+func caseBound(ok int) map[string]int {
+	return staff(ok, whoOther, 403, whoSupOther, 403, whoTokenOther, 403)
+}
+
+// adminOnly endpoints: tokens never reach /api/v1/admin/.
+func adminOnly(ok int) map[string]int { return staff(403, whoAdmin, ok) }
+
+type authzRow struct {
+	method string // as registered: GET, POST, …; USE for a mounted handler
+	route  string // the route pattern exactly as registered
+	name   string // tells variants of one route apart
+	// path is the request path; {case} is the fixture case, {missing} a
+	// case number that does not exist, {token} the id of an API token
+	// created for the cell.
+	path string
+	// reqMethod is the method sent when it differs from method (USE rows).
+	reqMethod string
+	// body is sent as JSON, or as a form when it is a url.Values.
+	body func(f *authzFixture, who string) any
+	// fresh: the request ends the caller's session, so each cell signs in
+	// anew.
+	fresh bool
+	want  map[string]int
+}
+
+// authzMiddleware are mounts that are not endpoints: they wrap the routes
+// below them, which have rows of their own.
+var authzMiddleware = []string{"USE /", "USE /api/v1"}
+
+func authzRows() []authzRow {
+	note := func(f *authzFixture, who string) any {
+		return map[string]any{"version": f.version(), "note": "矩阵测试备注（" + who + "）"}
+	}
+	return []authzRow{
+		{method: "GET", route: "/healthz", want: cells(200)},
+		{method: "GET", route: "/readyz", want: cells(200)},
+		// Twilio's webhooks answer only signed requests, whoever sends them.
+		{method: "POST", route: "/hooks/twilio/status", want: cells(403)},
+		{method: "POST", route: "/hooks/twilio/inbound", want: cells(403)},
+
+		{method: "POST", route: "/api/v1/auth/login", name: "empty form",
+			body: func(*authzFixture, string) any { return map[string]string{"username": "", "password": ""} }, want: cells(422)},
+		{method: "POST", route: "/api/v1/auth/logout", fresh: true, want: cells(204)},
+		{method: "POST", route: "/api/v1/auth/password", name: "wrong current password",
+			body: func(*authzFixture, string) any {
+				return map[string]string{"current_password": "not the password", "new_password": "a brand new long secret"}
+			},
+			want: staff(422, whoTokenOp, 403, whoTokenOther, 403)},
+
+		{method: "POST", route: "/api/v1/admin/users", body: func(f *authzFixture, _ string) any {
+			return map[string]any{"username": f.unique("az-user"), "password": "another long secret", "role": "operator"}
+		}, want: adminOnly(201)},
+		{method: "POST", route: "/api/v1/admin/tokens", body: func(f *authzFixture, _ string) any {
+			return map[string]any{"name": f.unique("az-token"), "role": "operator"}
+		}, want: adminOnly(201)},
+		{method: "GET", route: "/api/v1/admin/tokens", want: adminOnly(200)},
+		{method: "DELETE", route: "/api/v1/admin/tokens/:id", path: "/api/v1/admin/tokens/{token}", want: adminOnly(204)},
+		{method: "GET", route: "/api/v1/admin/sms-log", want: adminOnly(200)},
+
+		{method: "GET", route: "/api/v1/taxonomy", want: staff(200)},
+		{method: "GET", route: "/api/v1/units", want: staff(200)},
+		{method: "POST", route: "/api/v1/cases", body: func(*authzFixture, string) any { return validComplaint() }, want: staff(201)},
+		{method: "GET", route: "/api/v1/cases", want: staff(200)},
+		{method: "GET", route: "/api/v1/cases/:id", path: "/api/v1/cases/{case}", want: caseBound(200)},
+		{method: "GET", route: "/api/v1/cases/:id", name: "no such case", path: "/api/v1/cases/{missing}", want: staff(404)},
+		// A note: anyone who may act on the case's unit; a unit the case
+		// only passed through reads it but may not write to it.
+		{method: "POST", route: "/api/v1/cases/:id/actions/:action", name: "note",
+			path: "/api/v1/cases/{case}/actions/note", body: note,
+			want: staff(200, whoOther, 403, whoPassed, 403, whoSupOther, 403, whoSupPassed, 403, whoTokenOther, 403)},
+		// Deciding is the holding unit's officer's alone (422: the ground is
+		// missing, which is checked only once the caller may act).
+		{method: "POST", route: "/api/v1/cases/:id/actions/:action", name: "reject without a ground",
+			path: "/api/v1/cases/{case}/actions/reject",
+			body: func(f *authzFixture, _ string) any { return map[string]any{"version": f.version()} },
+			want: staff(403, whoOwn, 422)},
+		{method: "GET", route: "/api/v1/cases/:id/duplicates", path: "/api/v1/cases/{case}/duplicates", want: caseBound(200)},
+		{method: "POST", route: "/api/v1/duplicates", body: func(*authzFixture, string) any {
+			return map[string]string{"phone": "13800138000", "respondent_name": "厦门某某电器有限公司"}
+		}, want: staff(200)},
+		{method: "POST", route: "/api/v1/routing/explain", name: "draft",
+			body: func(*authzFixture, string) any { return validComplaint() }, want: staff(200)},
+		{method: "POST", route: "/api/v1/routing/explain", name: "stored case",
+			path: "/api/v1/routing/explain?case_id={case}", want: caseBound(200)},
+
+		// Pages.
+		{method: "USE", route: "/static", path: "/static/style.css", reqMethod: "GET", want: cells(200)},
+		{method: "GET", route: "/login", want: cells(200)},
+		// The sign-in form: a form post needs the page's anti-forgery token,
+		// which an anonymous caller here does not have; the others pass by
+		// their Authorization header. (A failed sign-in would count against
+		// this address's login throttle, so the form signs in a real user.)
+		{method: "POST", route: "/login", name: "form", body: func(*authzFixture, string) any {
+			return url.Values{"username": {"az-page"}, "password": {testPassword}}
+		}, want: cells(303, whoAnonymous, 403)},
+		{method: "POST", route: "/logout", want: cells(303)},
+	}
+}
+
+// authzFixture is the one environment the matrix runs in: the callers
+// signed in, the fixture case in place.
+type authzFixture struct {
+	e       *env
+	t       *testing.T
+	tokens  map[string]string // caller → bearer token ("" for anonymous)
+	users   map[string]string // caller → username, for callers that are people
+	apiRole map[string][2]string
+	caseID  string
+	admin   string
+	n       atomic.Int64
+}
+
+func (f *authzFixture) unique(prefix string) string { return fmt.Sprintf("%s-%d", prefix, f.n.Add(1)) }
+
+// version is the fixture case's version now (notes move it on).
+func (f *authzFixture) version() int64 {
+	c, err := f.e.store.GetCase(context.Background(), f.caseID)
+	if err != nil {
+		f.t.Fatalf("read the fixture case: %v", err)
+	}
+	return c.Version
+}
+
+// apiToken has the admin create an API token and returns the token and its
+// id.
+func (f *authzFixture) apiToken(t *testing.T, role string, units []string) (string, string) {
+	body := map[string]any{"name": f.unique("az"), "role": role}
+	if units != nil {
+		body["units"] = units
+	}
+	r := authzDo(t, f.e, "POST", "/api/v1/admin/tokens", f.admin, body)
+	if r.status != 201 {
+		t.Fatalf("create an API token: %d %s", r.status, r.body)
+	}
+	var out struct{ Token, ID string }
+	if err := json.Unmarshal(r.body, &out); err != nil || out.Token == "" || out.ID == "" {
+		t.Fatalf("create an API token: %v %s", err, r.body)
+	}
+	return out.Token, out.ID
+}
+
+// credential is what a cell sends: the caller's standing token, or for a
+// fresh cell a new session (or API token).
+func (f *authzFixture) credential(t *testing.T, who string, fresh bool) string {
+	if !fresh || who == whoAnonymous {
+		return f.tokens[who]
+	}
+	if u, ok := f.users[who]; ok {
+		r := authzDo(t, f.e, "POST", "/api/v1/auth/login", "", map[string]string{"username": u, "password": testPassword})
+		if r.status != 200 {
+			t.Fatalf("sign in %s: %d %s", u, r.status, r.body)
+		}
+		var out struct{ Token string }
+		_ = json.Unmarshal(r.body, &out)
+		return out.Token
+	}
+	ru := f.apiRole[who]
+	tok, _ := f.apiToken(t, ru[0], splitNonEmpty(ru[1]))
+	return tok
+}
+
+func splitNonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// authzDo is env.do for subtests: failures belong to t.
+func authzDo(t *testing.T, e *env, method, path, token string, body any) response {
+	t.Helper()
+	var rd io.Reader
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case url.Values: // a form, as a browser posts it
+		rd = strings.NewReader(b.Encode())
+		contentType = "application/x-www-form-urlencoded"
+	default:
+		raw, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = strings.NewReader(string(raw))
+	}
+	req := httptest.NewRequest(method, path, rd)
+	req.Header.Set("Content-Type", contentType)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := e.app.Test(req, -1)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+// newAuthzFixture signs everyone in and moves the fixture case through
+// three units.
+func newAuthzFixture(t *testing.T) *authzFixture {
+	t.Helper()
+	e := newEnv(t)
+	f := &authzFixture{e: e, t: t, tokens: map[string]string{whoAnonymous: ""}, users: map[string]string{
+		whoOperator: "op1", whoAdmin: "admin1", whoPassed: "off1", whoOther: "off2",
+		whoOwn: "az-off-haicang", whoParent: "az-sup-xiamen", whoSupOther: "az-sup-fuzhou", whoSupPassed: "az-sup-siming",
+	}, apiRole: map[string][2]string{whoTokenOp: {"operator", ""}, whoTokenOther: {"officer", "amr-350206"}}}
+	f.admin = e.newAdmin()
+	for _, u := range []struct {
+		name, role, unit string
+	}{
+		{"az-off-haicang", "officer", "amr-350205"},
+		{"az-sup-xiamen", "supervisor", "amr-350200"},
+		{"az-sup-fuzhou", "supervisor", "amr-350100"},
+		{"az-sup-siming", "supervisor", "amr-350203"},
+		{"az-page", "operator", ""},
+	} {
+		body := map[string]any{"username": u.name, "password": testPassword, "role": u.role}
+		if u.unit != "" {
+			body["units"] = []string{u.unit}
+		}
+		r := authzDo(t, e, "POST", "/api/v1/admin/users", f.admin, body)
+		if r.status != 201 {
+			t.Fatalf("create %s: %d %s", u.name, r.status, r.body)
+		}
+	}
+	for who := range f.users {
+		if who == whoAdmin {
+			f.tokens[who] = f.admin
+			continue
+		}
+		f.tokens[who] = f.credential(t, who, true)
+	}
+	for who := range f.apiRole {
+		f.tokens[who] = f.credential(t, who, true)
+	}
+
+	r := authzDo(t, e, "POST", "/api/v1/cases", f.tokens[whoOperator], validComplaint())
+	if r.status != 201 {
+		t.Fatalf("intake: %d %s", r.status, r.body)
+	}
+	var c weiquan.Case
+	_ = json.Unmarshal(r.body, &c)
+	if c.UnitID != "amr-350203" {
+		t.Fatalf("the fixture case went to %q, want amr-350203", c.UnitID)
+	}
+	f.caseID = c.ID
+	act := func(token, action string, body map[string]any) {
+		body["version"] = f.version()
+		r := authzDo(t, e, "POST", "/api/v1/cases/"+f.caseID+"/actions/"+action, token, body)
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", action, r.status, r.body)
+		}
+		_ = json.Unmarshal(r.body, &c)
+	}
+	act(f.tokens[whoPassed], "return", map[string]any{"reason": "被投诉人实际经营地在海沧区"})
+	act(f.admin, "assign", map[string]any{"unit_id": "amr-350205"})
+	if want := []string{"amr-350203", "dispatch-350200", "amr-350205"}; c.UnitID != "amr-350205" || !slices.Equal(c.UnitTrail, want) {
+		t.Fatalf("fixture case at %q with trail %v, want amr-350205 and %v", c.UnitID, c.UnitTrail, want)
+	}
+	return f
+}
+
+func TestAuthorisationMatrix(t *testing.T) {
+	f := newAuthzFixture(t)
+	rows := authzRows()
+
+	// Every registered route has a row, and every row a route.
+	registered := authzRegistered(f)
+	covered := map[string]bool{}
+	for _, row := range rows {
+		covered[row.method+" "+row.route] = true
+	}
+	var missing, stale []string
+	for key := range registered {
+		if !covered[key] && !slices.Contains(authzMiddleware, key) {
+			missing = append(missing, key)
+		}
+	}
+	for key := range covered {
+		if !registered[key] {
+			stale = append(stale, key)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(stale)
+	for _, key := range missing {
+		t.Errorf("route %s has no row in the authorisation matrix (handlers/authz_test.go authzRows)", key)
+	}
+	for _, key := range stale {
+		t.Errorf("the authorisation matrix has a row for %s, which is not a registered route", key)
+	}
+
+	for _, row := range rows {
+		name := row.method + " " + row.route
+		if row.name != "" {
+			name += " (" + row.name + ")"
+		}
+		t.Run(name, func(t *testing.T) {
+			for _, who := range authzWho {
+				want, ok := row.want[who]
+				if !ok {
+					t.Fatalf("no cell for %s", who)
+				}
+				t.Run(who, func(t *testing.T) {
+					path := row.path
+					if path == "" {
+						path = row.route
+					}
+					path = strings.ReplaceAll(path, "{case}", f.caseID)
+					path = strings.ReplaceAll(path, "{missing}", "20200101999999")
+					if strings.Contains(path, "{token}") {
+						_, id := f.apiToken(t, "operator", nil)
+						path = strings.ReplaceAll(path, "{token}", id)
+					}
+					method := row.method
+					if row.reqMethod != "" {
+						method = row.reqMethod
+					}
+					var body any
+					if row.body != nil {
+						body = row.body(f, who)
+					}
+					r := authzDo(t, f.e, method, path, f.credential(t, who, row.fresh), body)
+					if r.status != want {
+						t.Errorf("%s %s as %s: got %d, want %d: %.300s", method, path, who, r.status, want, r.body)
+					}
+				})
+			}
+		})
+	}
+}
+
+// authzRegistered lists the app's routes as "METHOD /pattern", and its
+// mounted handlers (app.Use, which fiber lists once per method) as
+// "USE /prefix". HEAD, which fiber adds for every GET, answers as GET does.
+func authzRegistered(f *authzFixture) map[string]bool {
+	endpoints := map[string]int{}
+	for _, r := range f.e.app.GetRoutes(true) {
+		endpoints[r.Method+" "+r.Path]++
+	}
+	out := map[string]bool{}
+	for _, r := range f.e.app.GetRoutes() {
+		key := r.Method + " " + r.Path
+		if endpoints[key] > 0 {
+			endpoints[key]--
+			if r.Method != "HEAD" {
+				out[key] = true
+			}
+			continue
+		}
+		out["USE "+r.Path] = true
+	}
+	return out
+}
