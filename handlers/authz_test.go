@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"weiquan"
+	"weiquan/workflow"
 )
 
 // The authorisation matrix: every endpoint × every kind of caller, each cell
@@ -126,6 +127,32 @@ func authzRows() []authzRow {
 		{method: "GET", route: "/api/v1/admin/tokens", want: adminOnly(200)},
 		{method: "DELETE", route: "/api/v1/admin/tokens/:id", path: "/api/v1/admin/tokens/{token}", want: adminOnly(204)},
 		{method: "GET", route: "/api/v1/admin/sms-log", want: adminOnly(200)},
+		// Administration (admin.go): people with the admin role only.
+		{method: "GET", route: "/api/v1/admin/users", want: adminOnly(200)},
+		{method: "PUT", route: "/api/v1/admin/users/:id", path: "/api/v1/admin/users/u-az-page",
+			body: func(*authzFixture, string) any { return map[string]any{"role": "operator", "units": []string{}} },
+			want: adminOnly(200)},
+		{method: "POST", route: "/api/v1/admin/users/:id/password", path: "/api/v1/admin/users/u-az-page/password",
+			body: func(*authzFixture, string) any { return map[string]any{"password": testPassword} },
+			want: adminOnly(204)},
+		{method: "GET", route: "/api/v1/admin/units", want: adminOnly(200)},
+		{method: "PUT", route: "/api/v1/admin/units/:id", path: "/api/v1/admin/units/station-az-matrix",
+			body: func(*authzFixture, string) any { return sampleStation("矩阵测试服务站（示例）") }, want: adminOnly(201)},
+		{method: "GET", route: "/api/v1/admin/rules", want: adminOnly(200)},
+		{method: "PUT", route: "/api/v1/admin/rules", body: func(*authzFixture, string) any {
+			_, text := workflow.DefaultRules()
+			return map[string]any{"text": text}
+		}, want: adminOnly(200)},
+		{method: "POST", route: "/api/v1/admin/rules/dry-run", body: func(*authzFixture, string) any {
+			return map[string]any{"case": validComplaint()}
+		}, want: adminOnly(200)},
+		{method: "GET", route: "/api/v1/admin/policies", want: adminOnly(200)},
+		{method: "POST", route: "/api/v1/admin/policies", body: func(f *authzFixture, _ string) any {
+			return json.RawMessage(samplePolicy(f.unique("az-policy")))
+		}, want: adminOnly(201)},
+		{method: "PUT", route: "/api/v1/admin/policies/default", body: func(*authzFixture, string) any {
+			return map[string]any{"id": "order20-2022"}
+		}, want: adminOnly(200)},
 
 		{method: "GET", route: "/api/v1/taxonomy", want: staff(200)},
 		{method: "GET", route: "/api/v1/units", want: staff(200)},
@@ -152,6 +179,29 @@ func authzRows() []authzRow {
 			body: func(*authzFixture, string) any { return validComplaint() }, want: staff(200)},
 		{method: "POST", route: "/api/v1/routing/explain", name: "stored case",
 			path: "/api/v1/routing/explain?case_id={case}", want: caseBound(200)},
+		// Deadline notices are for the people of units: their own units' (a
+		// supervisor's, the units below), nobody else's. The notice named
+		// is amr-350205's (the holding unit) and was never filed: 404 for
+		// those who may read that unit's notices, 403 for the rest.
+		{method: "GET", route: "/api/v1/notices", want: staff(200, whoOperator, 403, whoAdmin, 403, whoTokenOp, 403)},
+		{method: "POST", route: "/api/v1/notices/:id/read", name: "holding unit's",
+			path: "/api/v1/notices/amr-350205:{case}:accept_by:warning:20261207/read",
+			want: staff(403, whoOwn, 404, whoParent, 404)},
+
+		// The consumer's endpoints answer everyone alike: a signed-in
+		// caller gains nothing there. A code request is accepted (each cell
+		// asks for another number, so the per-number limit does not bite);
+		// filing without a code and tracking without one are refused.
+		{method: "POST", route: "/api/v1/public/otp", body: func(f *authzFixture, _ string) any {
+			return map[string]string{"phone": fmt.Sprintf("137%08d", f.n.Add(1)), "purpose": "track", "case_id": f.caseID}
+		}, want: cells(202)},
+		{method: "POST", route: "/api/v1/public/cases", name: "no code", body: func(*authzFixture, string) any {
+			b := validComplaint()
+			delete(b, "channel")
+			delete(b, "source")
+			return b
+		}, want: cells(422)},
+		{method: "GET", route: "/api/v1/public/track/:id", name: "no code", path: "/api/v1/public/track/{case}", want: cells(401)},
 
 		// Pages.
 		{method: "USE", route: "/static", path: "/static/style.css", reqMethod: "GET", want: cells(200)},

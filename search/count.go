@@ -23,3 +23,25 @@ func (ix *Index) CountRespondentComplaints(ctx context.Context, uscc, name strin
 	}
 	return int(res.Total), nil
 }
+
+// RecentRespondentComplaints lists the open complaints against one
+// respondent created since a time, newest first, at most limit: the
+// earlier complaints a cluster flag is raised on.
+func (ix *Index) RecentRespondentComplaints(ctx context.Context, uscc, name string, since time.Time, limit int) ([]string, error) {
+	q := Query{Kind: []string{string(weiquan.KindComplaint)}, Status: openStatuses, CreatedFrom: since,
+		PageSize: limit, Sort: SortCreated}
+	if uscc != "" {
+		q.RespondentUSCC = uscc
+	} else {
+		q.RespondentName = name
+	}
+	res, err := ix.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(res.Items))
+	for i, it := range res.Items {
+		ids[i] = it.ID
+	}
+	return ids, nil
+}

@@ -43,10 +43,21 @@ type SweepSource interface {
 type Sweeper struct {
 	Source SweepSource
 	Engine *Engine
-	Now    func() time.Time // default time.Now
-	Logger *slog.Logger     // default slog.Default()
+	// Notices, when set, files each warning and overdue for the unit
+	// holding the case too (the officer desk lists them), before the case
+	// records the alert: a notice whose case save is lost is filed again
+	// under the same id, which changes nothing, so every alert the case
+	// records has its notice exactly once.
+	Notices NoticeSink
+	Now     func() time.Time // default time.Now
+	Logger  *slog.Logger     // default slog.Default()
 
 	pageSize int // sweepPageSize when 0; tests page through few cases
+}
+
+// NoticeSink files deadline notices for units (NoticeStore).
+type NoticeSink interface {
+	AddNotices(ctx context.Context, notices []weiquan.Notice) error
 }
 
 // SweepStats counts what one tick did.
@@ -236,9 +247,14 @@ func (s *Sweeper) sweepCase(ctx context.Context, c *weiquan.Case, now time.Time)
 	c = machineClone(c)
 	c.NormalizeTimes()
 	for attempt := 0; ; attempt++ {
-		next, got, err := s.sweepJudge(ctx, c, now)
+		next, got, notices, err := s.sweepJudge(ctx, c, now)
 		if err != nil || next == nil {
 			return st, err
+		}
+		if len(notices) > 0 && s.Notices != nil {
+			if err := s.Notices.AddNotices(ctx, notices); err != nil {
+				return st, fmt.Errorf("sweep case %s: notify unit %s: %w", id, c.UnitID, err)
+			}
 		}
 		err = s.Engine.Store.SaveCase(ctx, next, c.Version)
 		if err == nil {
@@ -262,13 +278,15 @@ func (s *Sweeper) sweepCase(ctx context.Context, c *weiquan.Case, now time.Time)
 }
 
 // sweepJudge works out what c owes at now and returns the changed copy, or
-// nil when it owes nothing.
-func (s *Sweeper) sweepJudge(ctx context.Context, c *weiquan.Case, now time.Time) (*weiquan.Case, SweepStats, error) {
+// nil when it owes nothing, with the notices its new alerts owe the unit
+// holding it.
+func (s *Sweeper) sweepJudge(ctx context.Context, c *weiquan.Case, now time.Time) (*weiquan.Case, SweepStats, []weiquan.Notice, error) {
 	var st SweepStats
+	var notices []weiquan.Notice
 	e := s.Engine
 	p, err := e.Policies.ForCase(c)
 	if err != nil {
-		return nil, st, fmt.Errorf("sweep: %w", err)
+		return nil, st, nil, fmt.Errorf("sweep: %w", err)
 	}
 	next := machineClone(c)
 	changed := false
@@ -287,7 +305,9 @@ func (s *Sweeper) sweepJudge(ctx context.Context, c *weiquan.Case, now time.Time
 			continue
 		}
 		if !sweepRaised(next, d.name, kind, *due) {
-			s.sweepAlert(next, d, kind, *due, now)
+			if n := s.sweepAlert(next, d, kind, *due, now); n.UnitID != "" {
+				notices = append(notices, n)
+			}
 			changed = true
 			if kind == AlertOverdue {
 				st.Overdue++
@@ -311,7 +331,7 @@ func (s *Sweeper) sweepJudge(ctx context.Context, c *weiquan.Case, now time.Time
 		}
 		acted, err := e.machineApply(ctx, next, SystemActor, action, ActionRequest{Version: next.Version}, now)
 		if err != nil {
-			return nil, st, fmt.Errorf("sweep case %s: %s at %s: %w", c.ID, action, d.name, err)
+			return nil, st, nil, fmt.Errorf("sweep case %s: %s at %s: %w", c.ID, action, d.name, err)
 		}
 		next, changed = acted, true
 		if action == ActionTerminate {
@@ -321,10 +341,10 @@ func (s *Sweeper) sweepJudge(ctx context.Context, c *weiquan.Case, now time.Time
 		}
 	}
 	if !changed {
-		return nil, st, nil
+		return nil, st, nil, nil
 	}
 	next.UpdatedAt = now
-	return next, st, nil
+	return next, st, notices, nil
 }
 
 func sweepRaised(c *weiquan.Case, deadline, kind string, due time.Time) bool {
@@ -336,7 +356,10 @@ func sweepRaised(c *weiquan.Case, deadline, kind string, due time.Time) bool {
 	return false
 }
 
-func (s *Sweeper) sweepAlert(c *weiquan.Case, d sweepDeadline, kind string, due, now time.Time) {
+// sweepAlert records the alert and its event on c and returns the notice
+// it owes the unit holding c (none, with no UnitID, for a case no unit
+// holds).
+func (s *Sweeper) sweepAlert(c *weiquan.Case, d sweepDeadline, kind string, due, now time.Time) weiquan.Notice {
 	c.Alerts = append(c.Alerts, weiquan.Alert{Deadline: d.name, Kind: kind, Due: due, At: now})
 	unit := c.UnitID
 	if u, ok := s.Engine.Units.Get(unit); ok {
@@ -353,4 +376,9 @@ func (s *Sweeper) sweepAlert(c *weiquan.Case, d sweepDeadline, kind string, due,
 		note = fmt.Sprintf("%s（%s）%s，请%s及时处理", d.label, due.Format(time.DateOnly), left, unit)
 	}
 	machineAppendEvent(c, weiquan.Event{At: now, Actor: SystemActor.UserID, Type: typ, Public: false, Note: note})
+	if c.UnitID == "" {
+		return weiquan.Notice{}
+	}
+	return weiquan.Notice{ID: weiquan.NoticeID(c.UnitID, c.ID, d.name, kind, due), UnitID: c.UnitID, CaseID: c.ID,
+		Kind: kind, Deadline: d.name, Due: due, Note: note, At: now}
 }

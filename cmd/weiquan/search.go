@@ -56,7 +56,7 @@ func (a *app) phoneKey() ([]byte, error) {
 
 func (a *app) searchOptions() (search.Options, error) {
 	key, err := a.phoneKey()
-	return search.Options{PhoneKey: key, Logger: a.log}, err
+	return search.Options{PhoneKey: key, Logger: a.log, Now: clock}, err
 }
 
 // openSearch opens the index, rebuilding it from the store when it is
