@@ -63,7 +63,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		}
 		a.server, uri = srv, srv.URI()
 	}
-	st, err := store.Open(ctx, uri, cfg.MongoDB, store.Options{Embedded: a.server != nil})
+	st, err := store.Open(ctx, uri, cfg.MongoDB, store.Options{Embedded: a.server != nil, Now: clock})
 	if err != nil {
 		a.close()
 		return nil, fmt.Errorf("open store: %w", err)
