@@ -91,7 +91,11 @@ type authzRow struct {
 	// fresh: the request ends the caller's session, so each cell signs in
 	// anew.
 	fresh bool
-	want  map[string]int
+	// page: the credential travels as the session cookie, as a browser
+	// sends it (pages ignore the Authorization header), and a form post
+	// carries the token the pages render for that cookie (authzPage).
+	page bool
+	want map[string]int
 }
 
 // authzMiddleware are mounts that are not endpoints: they wrap the routes
@@ -214,6 +218,36 @@ func authzRows() []authzRow {
 			return url.Values{"username": {"az-page"}, "password": {testPassword}}
 		}, want: cells(303, whoAnonymous, 403)},
 		{method: "POST", route: "/logout", want: cells(303)},
+
+		// The officer desk and the dashboard (pages_desk.go,
+		// pages_dashboard.go): a visitor without a session is sent to sign
+		// in (an API token is no session), a role the page is not for gets
+		// a 403 page. A form post without a session has no valid
+		// anti-forgery token: 403 before anything else.
+		{method: "GET", route: "/desk", page: true, want: cells(200, whoAnonymous, 303, whoOperator, 403, whoAdmin, 403,
+			whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/desk/cases/:id", path: "/desk/cases/{case}", page: true,
+			want: cells(200, whoAnonymous, 303, whoOperator, 403, whoOther, 403, whoSupOther, 403, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/desk/cases/:id", name: "no such case", path: "/desk/cases/{missing}", page: true,
+			want: cells(404, whoAnonymous, 303, whoOperator, 403, whoTokenOp, 303, whoTokenOther, 303)},
+		// The full view: the holding unit's officers and the supervisors
+		// who may read the case; a unit the case passed through may not.
+		{method: "POST", route: "/desk/cases/:id/full", path: "/desk/cases/{case}/full", page: true,
+			body: func(*authzFixture, string) any { return url.Values{} },
+			want: cells(403, whoOwn, 200, whoParent, 200, whoSupPassed, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/desk/cases/:id/actions/:action", name: "note", path: "/desk/cases/{case}/actions/note", page: true,
+			body: func(f *authzFixture, who string) any {
+				return url.Values{"version": {fmt.Sprint(f.version())}, "note": {"矩阵测试备注（" + who + "）"}}
+			},
+			want: cells(403, whoOwn, 303, whoParent, 303, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/dashboard", page: true, want: cells(403, whoAnonymous, 303, whoAdmin, 200, whoParent, 200,
+			whoSupOther, 200, whoSupPassed, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		// The dashboard's numbers: supervisors and administrators.
+		{method: "GET", route: "/api/v1/stats/summary", want: staff(403, whoAdmin, 200, whoParent, 200, whoSupOther, 200, whoSupPassed, 200)},
+		{method: "GET", route: "/api/v1/stats/trend", want: staff(403, whoAdmin, 200, whoParent, 200, whoSupOther, 200, whoSupPassed, 200)},
+		{method: "GET", route: "/api/v1/stats/clusters", want: staff(403, whoAdmin, 200, whoParent, 200, whoSupOther, 200, whoSupPassed, 200)},
+		// The export: everyone but operators, each within their scope.
+		{method: "GET", route: "/api/v1/export.csv", want: staff(200, whoOperator, 403, whoTokenOp, 403)},
 	}
 }
 
@@ -442,7 +476,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 					if row.body != nil {
 						body = row.body(f, who)
 					}
-					r := authzDo(t, f.e, method, path, f.credential(t, who, row.fresh), body)
+					do := authzDo
+					if row.page {
+						do = authzPage
+					}
+					r := do(t, f.e, method, path, f.credential(t, who, row.fresh), body)
 					if r.status != want {
 						t.Errorf("%s %s as %s: got %d, want %d: %.300s", method, path, who, r.status, want, r.body)
 					}

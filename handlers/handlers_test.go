@@ -19,6 +19,7 @@ import (
 
 	"weiquan"
 	"weiquan/handlers"
+	"weiquan/notifications"
 	"weiquan/notifications/twiliofake"
 	"weiquan/search"
 	"weiquan/store"
@@ -44,6 +45,9 @@ type env struct {
 	app   *fiber.App
 	store *store.Store
 	clock *clock
+	// engine is the service's state machine; a test may set its Owe to
+	// have transitions owe SMS (public_test.go).
+	engine *workflow.Engine
 	// logs holds everything the handlers logged (debug and up), for
 	// assertNoFullPII (pii_test.go).
 	logs *syncBuffer
@@ -112,8 +116,12 @@ func newEnv(t *testing.T) *env {
 			Log: func(ctx context.Context, limit int) (any, error) { return st.ListSMSLog(ctx, limit) }},
 		Intake: &workflow.Intake{Store: st, Now: clk.Now, Engine: engine, Clusters: ix, Keys: testKeys, Audit: st},
 		Audit:  st, Keys: testKeys,
+		Admin: &workflow.Admin{Store: st, Accounts: accounts, Units: units, Router: router, Policies: engine.Policies, Now: clk.Now,
+			Log: logs.logger()},
+		OTP: &workflow.OTP{Store: st, Key: []byte("test-otp-key-0123456789"), Compose: notifications.ComposeCode,
+			Now: clk.Now},
 	})
-	return &env{t: t, app: app, store: st, clock: clk, logs: logs}
+	return &env{t: t, app: app, store: st, clock: clk, logs: logs, engine: engine}
 }
 
 type response struct {

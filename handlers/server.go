@@ -57,6 +57,9 @@ type Deps struct {
 	// Audit is the append-only audit trail (pii.go); Keys open sealed ID
 	// numbers for the audited full view.
 	Audit AuditTrail
+	// Admin changes accounts, units, rules and policies at run time
+	// (admin.go); nil answers those endpoints 503.
+	Admin *workflow.Admin
 	Keys  *weiquan.KeyRing
 }
 
@@ -132,8 +135,10 @@ func New(cfg Config, deps Deps) *fiber.App {
 	staff.Get("/admin/sms-log", s.smsLog)
 	staff.Get("/admin/audit", s.auditLog)
 	staff.Post("/routing/explain", s.explainRouting)
+	s.adminRoutes(staff)
 	staff.Get("/notices", s.listNotices)
 	staff.Post("/notices/:id/read", s.readNotice)
+	s.statsRoutes(staff) // stats.go: /stats/…, /export.csv
 
 	s.pageRoutes(app)
 

@@ -303,6 +303,9 @@ type LineError struct {
 	Line   int
 	Column int
 	Msg    string
+	// Chinese says the same for the person fixing the file (the admin
+	// page); empty where only Msg was written.
+	Chinese string
 }
 
 func (e *LineError) Error() string {

@@ -104,6 +104,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -182,11 +183,40 @@ func DepartmentFor(ch weiquan.Channel) string {
 	return DeptConsumerProtection
 }
 
-// Router applies a rule set. It is read-only once loaded and safe to share.
+// Router applies a rule set. It is safe to share between goroutines. An
+// administrator may replace the rules (or the units under them) while cases
+// are routed: Router holds an immutable snapshot (ruleSet) behind an atomic
+// pointer and each Route reads one snapshot from start to end.
 type Router struct {
-	units     *Units
+	cur atomic.Pointer[ruleSet]
+}
+
+// ruleSet is one immutable version of the rules, parsed against one version
+// of the units.
+type ruleSet struct {
+	units     *unitSet
 	rules     []routeRule
 	platforms []routePlatform // longest alias first
+	name      string          // the file name errors and the admin page show
+	text      string          // the text it was parsed from
+}
+
+func newRouter(rs *ruleSet) *Router {
+	r := &Router{}
+	r.cur.Store(rs)
+	return r
+}
+
+// set is the current snapshot.
+func (r *Router) set() *ruleSet { return r.cur.Load() }
+
+// Route decides where a case goes. It does not change the case.
+func (r *Router) Route(c *weiquan.Case) Decision { return r.set().Route(c) }
+
+// Text returns the name and text of the rules in force.
+func (r *Router) Text() (name, text string) {
+	rs := r.set()
+	return rs.name, rs.text
 }
 
 type routeRule struct {
@@ -311,19 +341,30 @@ var (
 	routeHotlinePattern = regexp.MustCompile(`^[0-9]{3,12}$`)
 )
 
-var routeDefault = sync.OnceValues(func() (*Router, error) {
-	units, err := DefaultUnits()
+var routeDefault = sync.OnceValues(func() (*ruleSet, error) {
+	units, err := unitDefault()
 	if err != nil {
 		return nil, err
 	}
-	return LoadRules(bytes.NewReader(routeFujianRules), routeFujianName, units)
+	return parseRules(bytes.NewReader(routeFujianRules), routeFujianName, units)
 })
 
+// DefaultRules returns the name and text of the shipped Fujian rules.
+func DefaultRules() (name, text string) { return routeFujianName, string(routeFujianRules) }
+
 // DefaultRouter returns the Fujian rules (data/fujian.rules) over units.
+// Each call returns a router of its own (see DefaultUnits).
 func DefaultRouter(units *Units) (*Router, error) {
-	if d, _ := DefaultUnits(); units == d {
-		// The shipped pair is loaded once per process.
-		return routeDefault()
+	if units == nil {
+		return nil, fmt.Errorf("load rules %s: no units", routeFujianName)
+	}
+	if d, _ := unitDefault(); units.set() == d {
+		// The shipped pair is parsed once per process.
+		rs, err := routeDefault()
+		if err != nil {
+			return nil, err
+		}
+		return newRouter(rs), nil
 	}
 	return LoadRules(bytes.NewReader(routeFujianRules), routeFujianName, units)
 }
@@ -336,6 +377,15 @@ func LoadRules(r io.Reader, name string, units *Units) (*Router, error) {
 	if units == nil {
 		return nil, fmt.Errorf("load rules %s: no units", name)
 	}
+	rs, err := parseRules(r, name, units.set())
+	if err != nil {
+		return nil, err
+	}
+	return newRouter(rs), nil
+}
+
+// parseRules reads a rules file against one snapshot of the units.
+func parseRules(r io.Reader, name string, units *unitSet) (*ruleSet, error) {
 	data, err := io.ReadAll(io.LimitReader(r, routeMaxFileBytes+1))
 	if err != nil {
 		return nil, &weiquan.Error{Code: weiquan.EInvalid, Message: fmt.Sprintf("无法读取分派规则文件 %s", name),
@@ -346,10 +396,10 @@ func LoadRules(r io.Reader, name string, units *Units) (*Router, error) {
 			Err: fmt.Errorf("rules %s: larger than %d bytes", name, routeMaxFileBytes)}
 	}
 	ps := &routeParser{
-		Router: &Router{units: units},
-		p:      &unitProblems{source: name, what: "分派规则文件"},
-		names:  map[string]int{},
-		alias:  map[string]int{},
+		ruleSet: &ruleSet{units: units, name: name},
+		p:       &unitProblems{source: name, what: "分派规则文件"},
+		names:   map[string]int{},
+		alias:   map[string]int{},
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -367,7 +417,8 @@ func LoadRules(r io.Reader, name string, units *Units) (*Router, error) {
 	if err := ps.p.err(weiquan.EValidation); err != nil {
 		return nil, err
 	}
-	rt := ps.Router
+	rt := ps.ruleSet
+	rt.text = string(data)
 	slices.SortStableFunc(rt.platforms, func(a, b routePlatform) int {
 		return utf8.RuneCountInString(b.alias) - utf8.RuneCountInString(a.alias)
 	})
@@ -376,7 +427,7 @@ func LoadRules(r io.Reader, name string, units *Units) (*Router, error) {
 
 // routeParser reads a rules file into a Router.
 type routeParser struct {
-	*Router
+	*ruleSet
 	p     *unitProblems
 	n     int            // current line
 	names map[string]int // rule name → line
@@ -841,7 +892,7 @@ func (ps *routeParser) fits(a routeAction) (want string, ok bool) {
 }
 
 // Route decides where a case goes. It does not change the case.
-func (r *Router) Route(c *weiquan.Case) Decision {
+func (r *ruleSet) Route(c *weiquan.Case) Decision {
 	ev := routeEval{r: r, c: c}
 	ev.facts = ev.factBuf[:0]
 	expl := make([]string, 0, len(r.rules)+1)
@@ -889,7 +940,7 @@ func (r *Router) Route(c *weiquan.Case) Decision {
 }
 
 // outcome describes what a decision does, for the explanation.
-func (r *Router) outcome(d Decision, note string) string {
+func (r *ruleSet) outcome(d Decision, note string) string {
 	var s string
 	switch d.Action {
 	case DecisionReject:
@@ -920,7 +971,7 @@ type routePlace struct {
 // routeEval is the evaluation of one case: facts are worked out when a rule
 // first needs them, and at most once.
 type routeEval struct {
-	r        *Router
+	r        *ruleSet
 	c        *weiquan.Case
 	resp     routePlace
 	respDone bool

@@ -379,8 +379,9 @@ func TestRouteFujian(t *testing.T) {
 }
 
 func routeTestRuleOrder(r *Router) []string {
-	out := make([]string, len(r.rules))
-	for i, rule := range r.rules {
+	rs := r.set()
+	out := make([]string, len(rs.rules))
+	for i, rule := range rs.rules {
 		out[i] = rule.name
 	}
 	return out
@@ -394,7 +395,7 @@ func TestRouteCoverage(t *testing.T) {
 	for _, sc := range routeScenarios(t) {
 		d := r.Route(sc.c)
 		tracks[d.Track], actions[d.Action], rules[d.Rule] = true, true, true
-		if u, ok := r.units.Get(d.UnitID); ok {
+		if u, ok := r.set().units.Get(d.UnitID); ok {
 			if city := weiquan.CityCode(u.DivisionCode); city != "" {
 				cities[city] = true
 			}
@@ -495,8 +496,8 @@ func TestDefaultRouter(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DefaultRouter: %v", err)
 	}
-	if b, _ := DefaultRouter(units); a != b {
-		t.Error("the default rules were parsed twice for the default units")
+	if b, _ := DefaultRouter(units); a.set() != b.set() || a == b {
+		t.Error("the default rules were parsed twice for the default units, or the router handle is shared")
 	}
 	// The rules need none of the examples: over the plain Fujian set an ODR
 	// enterprise's case goes to its county.
@@ -759,8 +760,8 @@ func TestLoadRulesSyntax(t *testing.T) {
 	if got := routeTestRuleOrder(r); !reflect.DeepEqual(got, []string{"a", "b"}) {
 		t.Errorf("rules %v, want [a b]", got)
 	}
-	if r.rules[0].line != 3 || r.rules[1].line != 4 {
-		t.Errorf("lines %d, %d; want 3, 4", r.rules[0].line, r.rules[1].line)
+	if r.set().rules[0].line != 3 || r.set().rules[1].line != 4 {
+		t.Errorf("lines %d, %d; want 3, 4", r.set().rules[0].line, r.set().rules[1].line)
 	}
 	d := r.Route(routeTestCase(weiquan.KindReport, weiquan.Channel12315, "350203"))
 	if last := d.Explanation[len(d.Explanation)-1]; !strings.HasSuffix(last, ` — 含 空格 和 "引号"`) {

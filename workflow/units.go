@@ -42,6 +42,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"weiquan"
@@ -67,8 +68,16 @@ const unitProvinceDispatch = "dispatch-" + weiquan.ProvinceCode
 var unitIDPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}[a-z0-9]$`)
 
 // Units is the set of units cases are routed to, indexed for routing. It is
-// read-only once loaded and safe to share between goroutines.
+// safe to share between goroutines. An administrator may replace the set
+// while requests read it (admin.go): Units holds an immutable snapshot
+// (unitSet) behind an atomic pointer and every method reads one snapshot, so
+// a reader never sees half of a change.
 type Units struct {
+	cur atomic.Pointer[unitSet]
+}
+
+// unitSet is one immutable version of the units, indexed for routing.
+type unitSet struct {
 	all         []weiquan.Unit    // sorted by ID
 	byID        map[string]int    // ID → index into all
 	agencyOf    map[string]string // division code → agency ID
@@ -78,16 +87,35 @@ type Units struct {
 	arbitration []int             // arbitration bodies, in ID order
 }
 
-var unitDefault = sync.OnceValues(func() (*Units, error) {
-	return LoadUnits(bytes.NewReader(unitExamples), unitExamplesName)
+var unitDefault = sync.OnceValues(func() (*unitSet, error) {
+	u, err := LoadUnits(bytes.NewReader(unitExamples), unitExamplesName)
+	if err != nil {
+		return nil, err
+	}
+	return u.set(), nil
 })
 
 // DefaultUnits returns the generated Fujian set with the shipped examples
 // (data/units-examples.json: stations, arbitration bodies and ODR enterprises,
-// all marked Example and named 示例). The value is shared: Units never changes.
+// all marked Example and named 示例). The snapshot is parsed once and shared;
+// each call returns a handle of its own, so replacing the units of one
+// (an administrator's change) leaves the others alone.
 func DefaultUnits() (*Units, error) {
-	return unitDefault()
+	set, err := unitDefault()
+	if err != nil {
+		return nil, err
+	}
+	return newUnits(set), nil
 }
+
+func newUnits(set *unitSet) *Units {
+	u := &Units{}
+	u.cur.Store(set)
+	return u
+}
+
+// set is the current snapshot.
+func (u *Units) set() *unitSet { return u.cur.Load() }
 
 // unitEntry is one unit of a file and where it is written.
 type unitEntry struct {
@@ -119,7 +147,7 @@ func LoadUnits(r io.Reader, name string) (*Units, error) {
 	if err := p.err(weiquan.EValidation); err != nil {
 		return nil, err
 	}
-	return unitIndex(units), nil
+	return newUnits(unitIndex(units)), nil
 }
 
 // unitParse splits the file into its units, reporting JSON problems where
@@ -333,16 +361,29 @@ func unitLoop(units []weiquan.Unit, index map[string]int, id string) string {
 // unitCheck validates one unit of a file on its own; false when it must not
 // be merged.
 func unitCheck(p *unitProblems, e unitEntry, at func(unitEntry, string, int) (int, int)) bool {
-	u := e.unit
 	before := p.count
-	bad := func(field string, elem int, en, zh string) {
+	unitCheckFields(e.unit, func(field string, elem int, missing bool, en, zh string) {
+		if missing {
+			// An absent key has no place of its own: the unit's is shown.
+			field, elem = "", -1
+		}
 		line, col := at(e, field, elem)
-		p.add(line, col, fmt.Sprintf("unit %q: %s", u.ID, en), fmt.Sprintf("单位“%s”：%s", u.ID, zh))
-	}
+		p.add(line, col, fmt.Sprintf("unit %q: %s", e.unit.ID, en), fmt.Sprintf("单位“%s”：%s", e.unit.ID, zh))
+	})
+	return p.count == before
+}
+
+// unitCheckFields validates one unit on its own, calling bad for each
+// problem with the field it concerns (elem ≥ 0: which element of a list;
+// missing: the field is required and empty). The units file and the
+// administrator's form (admin.go) share it, so both refuse the same units.
+func unitCheckFields(u weiquan.Unit, report func(field string, elem int, missing bool, en, zh string)) {
+	bad := func(field string, elem int, en, zh string) { report(field, elem, false, en, zh) }
+	need := func(field, en, zh string) { report(field, -1, true, en, zh) }
 	name := strings.TrimSpace(u.Name)
 	switch {
 	case name == "":
-		bad("", -1, "name is required", "缺少名称")
+		need("name", "name is required", "缺少名称")
 	case name != u.Name || utf8.RuneCountInString(name) > 100:
 		bad("name", -1, "name must be at most 100 characters without surrounding spaces", "名称最多 100 个字，且首尾不能有空格")
 	}
@@ -352,13 +393,13 @@ func unitCheck(p *unitProblems, e unitEntry, at func(unitEntry, string, int) (in
 	switch u.Type {
 	case weiquan.UnitDispatch, weiquan.UnitAgency, weiquan.UnitStation, weiquan.UnitArbitration, weiquan.UnitEnterprise:
 	case "":
-		bad("", -1, "type is required", "缺少类型")
+		need("type", "type is required", "缺少类型")
 	default:
 		bad("type", -1, fmt.Sprintf("unknown type %q (want dispatch, agency, station, arbitration or enterprise)", u.Type),
 			fmt.Sprintf("未知类型“%s”（应为 dispatch、agency、station、arbitration 或 enterprise）", u.Type))
 	}
 	if u.DivisionCode == "" {
-		bad("", -1, "division_code is required", "缺少行政区划代码 division_code")
+		need("division_code", "division_code is required", "缺少行政区划代码 division_code")
 	} else if _, ok := weiquan.DivisionByCode(u.DivisionCode); !ok {
 		bad("division_code", -1, fmt.Sprintf("unknown division code %q", u.DivisionCode),
 			fmt.Sprintf("行政区划代码“%s”不是福建省的区划", u.DivisionCode))
@@ -372,7 +413,7 @@ func unitCheck(p *unitProblems, e unitEntry, at func(unitEntry, string, int) (in
 			fmt.Sprintf("统一社会信用代码“%s”无效（应为 18 位大写字符且校验位正确）", u.USCC))
 	}
 	if u.Type == weiquan.UnitEnterprise && u.USCC == "" {
-		bad("", -1, "an ODR enterprise needs its uscc", "ODR 企业必须填写统一社会信用代码 uscc")
+		need("uscc", "an ODR enterprise needs its uscc", "ODR 企业必须填写统一社会信用代码 uscc")
 	}
 
 	hasMembers := u.Type == weiquan.UnitStation || u.Type == weiquan.UnitArbitration
@@ -391,11 +432,7 @@ func unitCheck(p *unitProblems, e unitEntry, at func(unitEntry, string, int) (in
 
 	switch {
 	case u.Type == weiquan.UnitArbitration && u.MaxAmountFen <= 0:
-		field := "max_amount_fen"
-		if u.MaxAmountFen == 0 {
-			field = ""
-		}
-		bad(field, -1, "an arbitration body needs max_amount_fen > 0 (its small-claims ceiling in fen)",
+		report("max_amount_fen", -1, u.MaxAmountFen == 0, "an arbitration body needs max_amount_fen > 0 (its small-claims ceiling in fen)",
 			"仲裁机构必须填写小额仲裁金额上限 max_amount_fen（分，大于 0）")
 	case u.Type != weiquan.UnitArbitration && u.MaxAmountFen != 0:
 		bad("max_amount_fen", -1, "max_amount_fen is only for arbitration bodies", "只有仲裁机构可以设金额上限 max_amount_fen")
@@ -403,7 +440,7 @@ func unitCheck(p *unitProblems, e unitEntry, at func(unitEntry, string, int) (in
 
 	switch {
 	case u.Type == weiquan.UnitArbitration && len(u.Covers) == 0:
-		bad("", -1, "an arbitration body needs covers (the divisions it serves)", "仲裁机构必须填写服务的区划 covers")
+		need("covers", "an arbitration body needs covers (the divisions it serves)", "仲裁机构必须填写服务的区划 covers")
 	case len(u.Covers) > 0 && !hasMembers:
 		bad("covers", -1, "covers is only for stations and arbitration bodies", "只有服务站和仲裁机构可以设服务区划 covers")
 	}
@@ -424,13 +461,12 @@ func unitCheck(p *unitProblems, e unitEntry, at func(unitEntry, string, int) (in
 	case u.DeadlineDays != 0 && u.Type != weiquan.UnitStation && u.Type != weiquan.UnitEnterprise:
 		bad("deadline_days", -1, "deadline_days is only for stations and ODR enterprises", "只有服务站和 ODR 企业可以设时限 deadline_days")
 	}
-	return p.count == before
 }
 
 // unitIndex builds the lookups routing needs.
-func unitIndex(units []weiquan.Unit) *Units {
+func unitIndex(units []weiquan.Unit) *unitSet {
 	slices.SortFunc(units, func(a, b weiquan.Unit) int { return strings.Compare(a.ID, b.ID) })
-	u := &Units{
+	u := &unitSet{
 		all:        units,
 		byID:       make(map[string]int, len(units)),
 		agencyOf:   map[string]string{},
@@ -466,7 +502,7 @@ func unitIndex(units []weiquan.Unit) *Units {
 }
 
 // Get returns a unit by ID.
-func (u *Units) Get(id string) (weiquan.Unit, bool) {
+func (u *unitSet) Get(id string) (weiquan.Unit, bool) {
 	x := u.unit(id)
 	if x == nil {
 		return weiquan.Unit{}, false
@@ -475,7 +511,7 @@ func (u *Units) Get(id string) (weiquan.Unit, bool) {
 }
 
 // All returns every unit, sorted by ID. The slice is the caller's.
-func (u *Units) All() []weiquan.Unit {
+func (u *unitSet) All() []weiquan.Unit {
 	out := make([]weiquan.Unit, len(u.all))
 	for i, x := range u.all {
 		out[i] = unitClone(x)
@@ -484,7 +520,7 @@ func (u *Units) All() []weiquan.Unit {
 }
 
 // unit returns the shared unit for read-only use inside the package.
-func (u *Units) unit(id string) *weiquan.Unit {
+func (u *unitSet) unit(id string) *weiquan.Unit {
 	i, ok := u.byID[id]
 	if !ok {
 		return nil
@@ -493,7 +529,7 @@ func (u *Units) unit(id string) *weiquan.Unit {
 }
 
 // unitName is "amr-350203 思明区市场监督管理局", or the ID alone when unknown.
-func (u *Units) unitName(id string) string {
+func (u *unitSet) unitName(id string) string {
 	if x := u.unit(id); x != nil {
 		return x.ID + " " + x.Name
 	}
@@ -509,7 +545,7 @@ func unitClone(x weiquan.Unit) weiquan.Unit {
 // AgencyFor returns the agency competent for a division: the county's
 // bureau for a county code, the city's for a city code, the province's for
 // 350000. 金门县 (350527) has none: Fujian does not administer it.
-func (u *Units) AgencyFor(division string) (string, bool) {
+func (u *unitSet) AgencyFor(division string) (string, bool) {
 	id, ok := u.agencyOf[division]
 	return id, ok
 }
@@ -517,7 +553,7 @@ func (u *Units) AgencyFor(division string) (string, bool) {
 // DispatchFor returns the dispatch centre for a division: its city's, else
 // the province's. 金门县 goes to the province: 泉州 does not administer it
 // either, and what happens to such a case is a provincial decision.
-func (u *Units) DispatchFor(division string) string {
+func (u *unitSet) DispatchFor(division string) string {
 	if division != weiquan.DivisionKinmen {
 		if id, ok := u.dispatchOf[weiquan.CityCode(division)]; ok {
 			return id
@@ -530,7 +566,7 @@ func (u *Units) DispatchFor(division string) string {
 }
 
 // ODRFor returns the ODR enterprise whose own credit code is uscc.
-func (u *Units) ODRFor(uscc string) (weiquan.Unit, bool) {
+func (u *unitSet) ODRFor(uscc string) (weiquan.Unit, bool) {
 	i, ok := u.odrOf[weiquan.NormalizeUSCC(uscc)]
 	if !ok {
 		return weiquan.Unit{}, false
@@ -541,7 +577,7 @@ func (u *Units) ODRFor(uscc string) (weiquan.Unit, bool) {
 // StationFor returns the station that has uscc as a member and serves the
 // division (the first by ID when several do). With division "" membership
 // alone decides: a member business is where its station is.
-func (u *Units) StationFor(uscc, division string) (weiquan.Unit, bool) {
+func (u *unitSet) StationFor(uscc, division string) (weiquan.Unit, bool) {
 	for _, i := range u.stationsOf[weiquan.NormalizeUSCC(uscc)] {
 		if division == "" || unitServes(&u.all[i], division) {
 			return unitClone(u.all[i]), true
@@ -552,14 +588,14 @@ func (u *Units) StationFor(uscc, division string) (weiquan.Unit, bool) {
 
 // ArbitrationFor returns the arbitration body serving a division (the first
 // by ID when several do).
-func (u *Units) ArbitrationFor(division string) (weiquan.Unit, bool) {
+func (u *unitSet) ArbitrationFor(division string) (weiquan.Unit, bool) {
 	if x := u.arbitrationFor(division); x != nil {
 		return unitClone(*x), true
 	}
 	return weiquan.Unit{}, false
 }
 
-func (u *Units) arbitrationFor(division string) *weiquan.Unit {
+func (u *unitSet) arbitrationFor(division string) *weiquan.Unit {
 	if division == "" {
 		return nil
 	}
@@ -586,7 +622,7 @@ func unitServes(x *weiquan.Unit, division string) bool {
 // Ancestors returns the unit, its parent and so on up to the top (the
 // province's agency or dispatch centre); nil for an unknown ID. Supervisors
 // of any of them oversee the unit's cases.
-func (u *Units) Ancestors(id string) []string {
+func (u *unitSet) Ancestors(id string) []string {
 	var out []string
 	for cur := id; cur != "" && len(out) <= len(u.all); {
 		x := u.unit(cur)
@@ -620,7 +656,7 @@ func (p *unitProblems) add(line, col int, en, zh string) {
 	}
 	p.count++
 	if len(p.list) < unitMaxProblems {
-		p.list = append(p.list, &LineError{Source: p.source, Line: line, Column: col, Msg: en})
+		p.list = append(p.list, &LineError{Source: p.source, Line: line, Column: col, Msg: en, Chinese: zh})
 	}
 }
 
@@ -691,3 +727,35 @@ func unitFieldOffset(raw []byte, key string, elem int) int64 {
 	}
 	return 0
 }
+
+// The methods of Units each read one snapshot.
+
+// Get returns a unit by ID.
+func (u *Units) Get(id string) (weiquan.Unit, bool) { return u.set().Get(id) }
+
+// All returns every unit, sorted by ID. The slice is the caller's.
+func (u *Units) All() []weiquan.Unit { return u.set().All() }
+
+// AgencyFor returns the agency competent for a division (see unitSet.AgencyFor).
+func (u *Units) AgencyFor(division string) (string, bool) { return u.set().AgencyFor(division) }
+
+// DispatchFor returns the dispatch centre for a division (see unitSet.DispatchFor).
+func (u *Units) DispatchFor(division string) string { return u.set().DispatchFor(division) }
+
+// ODRFor returns the ODR enterprise whose own credit code is uscc.
+func (u *Units) ODRFor(uscc string) (weiquan.Unit, bool) { return u.set().ODRFor(uscc) }
+
+// StationFor returns the station that has uscc as a member and serves the
+// division (see unitSet.StationFor).
+func (u *Units) StationFor(uscc, division string) (weiquan.Unit, bool) {
+	return u.set().StationFor(uscc, division)
+}
+
+// ArbitrationFor returns the arbitration body serving a division.
+func (u *Units) ArbitrationFor(division string) (weiquan.Unit, bool) {
+	return u.set().ArbitrationFor(division)
+}
+
+// Ancestors returns the unit, its parent and so on up to the top (see
+// unitSet.Ancestors).
+func (u *Units) Ancestors(id string) []string { return u.set().Ancestors(id) }

@@ -35,6 +35,10 @@ type app struct {
 	server   *embedded.Server // nil with an external MongoDB
 	units    *workflow.Units
 	router   *workflow.Router
+	// admin changes accounts, units, rules and policies at run time;
+	// policyFileIDs are the policies WEIQUAN_POLICY_FILES loaded.
+	admin         *workflow.Admin
+	policyFileIDs []string
 	engine   *workflow.Engine
 	accounts *workflow.Accounts
 	tokens   *workflow.Tokens
@@ -89,6 +93,12 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, fmt.Errorf("ID number keys: %w", err)
 	}
 	a.engine.Audit = st
+	a.admin = &workflow.Admin{Store: st, Accounts: a.accounts, Units: a.units, Router: a.router,
+		Policies: a.engine.Policies, Now: now, Log: log}
+	if err := a.admin.Restore(ctx, a.adminBase()); err != nil {
+		a.close()
+		return nil, fmt.Errorf("administrators' changes: %w", err)
+	}
 	a.intake = &workflow.Intake{Store: st, Now: now, Engine: a.engine, Keys: keys, Audit: st}
 	return a, nil
 }
@@ -96,7 +106,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 // deps are the services the HTTP handlers call.
 func (a *app) deps() handlers.Deps {
 	return handlers.Deps{Store: a.store, Intake: a.intake, Accounts: a.accounts, Tokens: a.tokens, Engine: a.engine, Router: a.router,
-		Units: a.units, Search: a.search, OTP: a.otp, Audit: a.store, Keys: a.intake.Keys,
+		Units: a.units, Search: a.search, OTP: a.otp, Audit: a.store, Keys: a.intake.Keys, Admin: a.admin,
 		Notices: &workflow.Notices{Store: a.store, Units: a.units, Now: clock},
 		SMS: handlers.SMS{AuthToken: a.cfg.Twilio.AuthToken, PublicURL: a.cfg.PublicURL, Store: a.store,
 			Log: func(ctx context.Context, limit int) (any, error) { return a.store.ListSMSLog(ctx, limit) }}}
@@ -157,6 +167,7 @@ func (a *app) wireWorkflow() error {
 		p, err := withFile(path, func(f *os.File) (workflow.Policy, error) { return workflow.LoadPolicy(f) })
 		if err == nil {
 			err = policies.Add(p)
+			a.policyFileIDs = append(a.policyFileIDs, p.ID)
 		}
 		if err != nil {
 			return fmt.Errorf("deadline policy %s: %w", path, err)
@@ -175,6 +186,14 @@ func (a *app) wireWorkflow() error {
 			return notifications.Owed(c, event, trackURL, now)
 		}}
 	return nil
+}
+
+// adminBase is the configuration administrators' stored changes are laid
+// over at start-up (workflow.Admin.Restore says which wins).
+func (a *app) adminBase() workflow.AdminBase {
+	name, text := a.router.Text()
+	return workflow.AdminBase{RulesName: name, RulesText: text, RulesFile: a.cfg.RulesFile,
+		DefaultPolicy: a.cfg.DefaultPolicy, PolicyFiles: a.policyFileIDs}
 }
 
 // withFile opens path for load and closes it after.
