@@ -35,16 +35,17 @@ type app struct {
 	server   *embedded.Server // nil with an external MongoDB
 	units    *workflow.Units
 	router   *workflow.Router
-	// admin changes accounts, units, rules and policies at run time;
-	// policyFileIDs are the policies WEIQUAN_POLICY_FILES loaded.
-	admin         *workflow.Admin
-	policyFileIDs []string
 	engine   *workflow.Engine
 	accounts *workflow.Accounts
 	tokens   *workflow.Tokens
 	intake   *workflow.Intake
 	otp      *workflow.OTP // set when serving (it needs the data directory's key)
 	search   *search.Index // open while serving
+
+	// admin changes accounts, units, rules and policies at run time;
+	// policyFileIDs are the policies WEIQUAN_POLICY_FILES loaded.
+	admin         *workflow.Admin
+	policyFileIDs []string
 }
 
 func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
