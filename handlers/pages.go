@@ -25,7 +25,10 @@ import (
 // (and may define "title" and "head"); files starting with "_" are partials
 // shared by every page.
 
-//go:embed templates
+// The pattern names the files: a bare directory would leave out the
+// "_" partials.
+//
+//go:embed templates/*.html
 var templateFS embed.FS
 
 //go:embed static
@@ -96,6 +99,11 @@ func (s *Server) templateFuncs() template.FuncMap {
 			return id
 		},
 		"maskPhone": weiquan.MaskPhone,
+		// fieldError is a form field's error message: {{fieldError .FieldErrors "complainant.phone"}}.
+		"fieldError": fieldError,
+		// terms lists a taxonomy for a select: {{range terms "category"}}.
+		"terms":     termsOf,
+		"smsStatus": smsStatusLabel,
 		"query":     url.QueryEscape,
 		"has": func(list []string, v string) bool {
 			for _, x := range list {

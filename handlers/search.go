@@ -17,6 +17,9 @@ import (
 type Searcher interface {
 	Search(ctx context.Context, q search.Query) (search.Result, error)
 	WaitForVersion(ctx context.Context, id string, version int64) error
+	// Stats and Trend count cases for the dashboard (search/stats.go).
+	Stats(ctx context.Context, q search.Query) (search.Stats, error)
+	Trend(ctx context.Context, q search.Query, from time.Time, days int) (search.Trend, error)
 }
 
 // lastWrites remembers, per user, the last case version they wrote, so a

@@ -24,7 +24,8 @@ import (
 // 2: sort keys, dates as Unix seconds, doc values per case uncompressed
 // (addToBatch; the stored mapping does not show that one).
 // 3: unit_trail, every unit that has held the case, for access control.
-const MappingVersion = 3
+// 4: flags, and the dashboard's counting fields (trend, recovered).
+const MappingVersion = 4
 
 // Field names in the index.
 const (
@@ -58,6 +59,9 @@ const (
 	fNextDeadline  = "next_deadline"
 	fCreatedKey    = "created_key"
 	fDeadlineKey   = "deadline_key"
+	fFlags         = "flags"
+	fTrend         = "trend"
+	fRecovered     = "recovered"
 )
 
 // Unset is indexed in place of an empty code (no unit yet, no track, no
@@ -181,6 +185,13 @@ func newMapping() *mapping.IndexMappingImpl {
 	// number, so it also breaks ties without reading each case's id.
 	add(fCreatedKey, kw(false, true))
 	add(fDeadlineKey, kw(false, true))
+
+	// Dashboard counting (stats.go): flags filter (the cluster list); trend
+	// and recovered are only ever counted as facets, so they keep doc values
+	// and nothing else.
+	add(fFlags, kw(false, false))
+	add(fTrend, kw(false, true))
+	add(fRecovered, kw(false, true))
 
 	m := mapping.NewIndexMapping()
 	m.DefaultMapping = doc
@@ -372,6 +383,13 @@ func (ix *Index) document(c *weiquan.Case) map[string]any {
 	d[fDeadlineKey] = sortKey(NextDeadline(c), c.ID)
 	if t := NextDeadline(c); t != nil {
 		d[fNextDeadline] = unixSeconds(*t)
+	}
+	if len(c.Flags) > 0 {
+		d[fFlags] = c.Flags
+	}
+	d[fTrend] = trendTerms(c)
+	if r := recoveredTerms(c); r != nil {
+		d[fRecovered] = r
 	}
 	return d
 }

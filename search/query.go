@@ -64,6 +64,8 @@ type Query struct {
 	// when not nil, only cases held by these units match, and an empty
 	// non-nil list matches nothing.
 	UnitIDs []string
+	// Flags keeps cases carrying one of these flags ("cluster", …).
+	Flags []string
 	// Scope is the access scope (workflow.Units.Scope): when not nil, only
 	// cases that one of these units holds now or has held (the case's unit
 	// trail) match, and an empty non-nil list matches nothing. Unset in it
@@ -192,7 +194,7 @@ func (ix *Index) compile(q Query) (compiled, error) {
 		{fStatus, q.Status}, {fKind, q.Kind}, {fChannel, q.Channel}, {fTrack, q.Track},
 		{fOutcome, q.Outcome}, {fCategory, q.Category}, {fProblem, q.Problem},
 		{fDepartment, q.Department}, {fCounty, q.DivisionCounty}, {fCity, q.DivisionCity},
-		{fUnit, q.UnitIDs}, {fTrail, q.Scope},
+		{fUnit, q.UnitIDs}, {fTrail, q.Scope}, {fFlags, q.Flags},
 	} {
 		if len(f.values) > 0 {
 			must = append(must, filter(f.field, f.values...))
