@@ -74,7 +74,16 @@ var (
 	browserStop func()
 
 	harnessSeq atomic.Int64
+	// harnessSkew moves the service's clock forward (advanceClock).
+	harnessSkew atomic.Int64
 )
+
+// advanceClock moves the shared service's clock forward by d until the test
+// ends: past a resend gap or a session's idle time without waiting for it.
+func advanceClock(t testing.TB, d time.Duration) {
+	harnessSkew.Add(int64(d))
+	t.Cleanup(func() { harnessSkew.Add(-int64(d)) })
+}
 
 // sharedService starts weiquan the first time a test asks for it and gives
 // every later caller the same one; it stops when the package's tests end
@@ -98,6 +107,9 @@ func startLiveService() (*liveService, error) {
 		"WEIQUAN_DATA_DIR":       filepath.Join(dir, "data"),
 		"WEIQUAN_ADMIN_PASSWORD": liveAdminPassword,
 	}
+	// Every Main after this one reads the skewable clock; the skew is zero
+	// except inside a test that called advanceClock.
+	clock = func() time.Time { return time.Now().Add(time.Duration(harnessSkew.Load())) }
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -341,6 +353,14 @@ func newTab(t *testing.T, width, height int64) context.Context {
 	t.Cleanup(func() {
 		cancel()
 		closeTab()
+		if t.Failed() && live != nil {
+			// The service's recent log lines say what went wrong on its side.
+			out := live.stderr.String()
+			if len(out) > 4000 {
+				out = out[len(out)-4000:]
+			}
+			t.Logf("service log (tail):\n%s", out)
+		}
 	})
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
 		t.Fatalf("open a tab: %v", err)
