@@ -12,9 +12,11 @@ vet:
 unit:
 	$(GO) test -race -timeout 14m ./...
 
-# A short, fixed-time fuzz run of the intake decoder and validator.
+# Short, fixed-time fuzz runs: the intake decoder and validator; sign-in
+# credentials (session cookie, bearer header, API token, CSRF token).
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeIntake$$' -fuzztime 20s ./workflow
+	$(GO) test -run '^$$' -fuzz '^FuzzCredentials$$' -fuzztime 15s ./handlers
 
 # Benchmarks whose figures go into BENCHMARKS.md (not part of make test).
 bench:

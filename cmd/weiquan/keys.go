@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,4 +66,13 @@ func (a *app) csrfKey() ([]byte, error) {
 	}
 	return a.dataDirKey("csrf.key", "the key of the forms' anti-forgery tokens",
 		"delete it and restart (forms open in browsers then need a refresh)")
+}
+
+// secureCookies reports whether cookies must be marked Secure: when people
+// reach the service over https (TLS usually ends at a proxy in front, so
+// the public URL says it, not the listener). The scheme is compared
+// parsed, so HTTPS://… counts too.
+func secureCookies(publicURL string) bool {
+	u, err := url.Parse(publicURL)
+	return err == nil && u.Scheme == "https"
 }

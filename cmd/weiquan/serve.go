@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -73,7 +72,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	background.Go(func() { a.follow(bgCtx, ix, sub) })
 	// The sweeper finds its candidates in the index, never by scanning the
 	// store.
-	sweeper := &workflow.Sweeper{Source: search.SweepCandidates{Index: ix, Store: a.store}, Engine: a.engine,
+	sweeper := &workflow.Sweeper{Source: search.SweepCandidates{Index: ix, Store: a.store, Now: clock}, Engine: a.engine,
 		Notices: a.store, Now: clock, Logger: log}
 	background.Go(func() { sweeper.Run(bgCtx, cfg.SweepEvery) })
 	// The SMS dispatcher sends what transitions owe. On the embedded database
@@ -106,7 +105,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	a.otp = &workflow.OTP{Store: a.store, Key: otpKey, Compose: notifications.ComposeCode, Now: clock, Logger: log}
 	app := handlers.New(handlers.Config{
-		SecureCookies:  strings.HasPrefix(cfg.PublicURL, "https://"),
+		SecureCookies:  secureCookies(cfg.PublicURL),
 		CSRFKey:        csrfKey,
 		TrackURL:       cfg.TrackURL,
 		RequestTimeout: cfg.RequestTimeout,
