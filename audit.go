@@ -24,3 +24,24 @@ const (
 	AuditCaseCreated = "case_created"
 	AuditReadPII     = "read_pii"
 )
+
+// MaxAuditPage bounds one page of the trail.
+const MaxAuditPage = 200
+
+// AuditQuery selects entries of the trail: those about a case, those by an
+// actor, or those by an actor about a case.
+type AuditQuery struct {
+	CaseID  string
+	ActorID string
+	// Limit is the page size (1..MaxAuditPage).
+	Limit int
+	// Before continues a list: the Next of the previous page.
+	Before int64
+}
+
+// AuditPage is one page of the trail, newest first. Next, when not zero, is
+// the Before of the following page.
+type AuditPage struct {
+	Items []AuditEntry `json:"items"`
+	Next  int64        `json:"next,omitempty"`
+}

@@ -248,10 +248,17 @@ func (c *Case) Masked(o MaskOptions) *Case {
 	cp := &out.Complainant
 	secrets := piiForms(c)
 	var names []string
-	if o.HideComplainant && len([]rune(c.Complainant.Name)) >= 2 {
-		names = []string{c.Complainant.Name}
+	if o.HideComplainant {
+		// Not even the masked forms: their visible digits help guess who
+		// reported.
+		if len([]rune(c.Complainant.Name)) >= 2 {
+			names = append(names, c.Complainant.Name)
+		}
+		if c.Complainant.IDNumberMasked != "" {
+			names = append(names, c.Complainant.IDNumberMasked)
+		}
 	}
-	scrub := func(s string) string { return ScrubPII(s, secrets, names) }
+	scrub := func(s string) string { return MaskIDNumbersIn(scrubPII(s, secrets, names, o.HideComplainant)) }
 	cp.IDNumber, cp.IDNumberSealed = "", ""
 	cp.Phone = MaskPhone(cp.Phone)
 	out.Source.CallerNumber = MaskPhone(out.Source.CallerNumber)
@@ -311,6 +318,12 @@ func piiForms(c *Case) []string {
 // are not the case's own numbers are left as typed: an order number or a
 // business's hotline is what the officer needs to read.
 func ScrubPII(text string, forms, names []string) string {
+	return scrubPII(text, forms, names, false)
+}
+
+// scrubPII is ScrubPII; hide replaces a number wholly with asterisks
+// instead of masking its middle.
+func scrubPII(text string, forms, names []string, hide bool) string {
 	for _, n := range names {
 		text = strings.ReplaceAll(text, n, strings.Repeat("*", len([]rune(n))))
 	}
@@ -352,7 +365,9 @@ func ScrubPII(text string, forms, names []string) string {
 			trail := len(run) - len(strings.TrimRight(run, " "))
 			core := strings.TrimSpace(run)
 			b.WriteString(run[:lead])
-			if len(d) == 18 {
+			if hide {
+				b.WriteString(strings.Repeat("*", len([]rune(core))))
+			} else if len(d) == 18 {
 				b.WriteString(MaskIDNumber(core))
 			} else {
 				b.WriteString(MaskPhone(core))
@@ -363,5 +378,37 @@ func ScrubPII(text string, forms, names []string) string {
 		}
 		i = j
 	}
+	return b.String()
+}
+
+// MaskIDNumbersIn masks every resident ID number in free text, whoever's it
+// is: an 18-character run (17 digits and a digit or X, not part of a longer
+// number) whose check character is right. A longer or shorter number, or an
+// 18-digit order number whose last digit happens not to check (ten in
+// eleven), is left as typed.
+func MaskIDNumbersIn(text string) string {
+	isDigit := func(b byte) bool { return b >= '0' && b <= '9' }
+	var b strings.Builder
+	last := 0
+	for i := 0; i+18 <= len(text); i++ {
+		if (i > 0 && (isDigit(text[i-1]) || text[i-1] == 'X' || text[i-1] == 'x')) || !isDigit(text[i]) {
+			continue
+		}
+		end := i + 18
+		if end < len(text) && (isDigit(text[end]) || text[end] == 'X' || text[end] == 'x') {
+			continue
+		}
+		cand := strings.ToUpper(text[i:end])
+		if !ValidIDNumber(cand) {
+			continue
+		}
+		b.WriteString(text[last:i])
+		b.WriteString(MaskIDNumber(cand))
+		last, i = end, end-1
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
 	return b.String()
 }

@@ -111,7 +111,22 @@ func TestMasked(t *testing.T) {
 	}
 	h := c.Masked(MaskOptions{HideComplainant: true})
 	if h.Complainant.Name != "" || h.Complainant.Phone != "" || h.Complainant.Address != "" || !h.Complainant.Withheld ||
-		h.Source.CallerNumber != "" || h.Messages[0].To != "" || strings.Contains(h.Title, "李四") {
+		h.Source.CallerNumber != "" || h.Messages[0].To != "" || strings.Contains(h.Title, "李四") ||
+		strings.Contains(h.Title, "8000") || strings.Contains(h.Description, "0018") {
 		t.Errorf("hidden complainant shows: %+v %q %q", h.Complainant, h.Source.CallerNumber, h.Title)
+	}
+}
+
+func TestMaskIDNumbersIn(t *testing.T) {
+	for in, want := range map[string]string{
+		"身份证350203199001010018，":      "身份证3502**********0018，",
+		"ID 35020319900101123x end":   "ID 3502**********123X end",
+		"订单 3502031990010100181":      "订单 3502031990010100181", // 19 digits: not an ID number
+		"订单 350203199001010017":       "订单 350203199001010017",  // check fails
+		"a350203199001010018b 110105": "a3502**********0018b 110105",
+	} {
+		if got := MaskIDNumbersIn(in); got != want {
+			t.Errorf("MaskIDNumbersIn(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -28,7 +28,7 @@ func (s *Server) act(c *fiber.Ctx) error {
 		return err
 	}
 	s.writes.note(a.UserID, cs)
-	return c.JSON(present(cs))
+	return c.JSON(s.caseView(c, cs))
 }
 
 // explainRouting answers where routing would send a case and why: for a

@@ -131,6 +131,12 @@ func authzRows() []authzRow {
 		{method: "GET", route: "/api/v1/admin/tokens", want: adminOnly(200)},
 		{method: "DELETE", route: "/api/v1/admin/tokens/:id", path: "/api/v1/admin/tokens/{token}", want: adminOnly(204)},
 		{method: "GET", route: "/api/v1/admin/sms-log", want: adminOnly(200)},
+		// The audit trail: a case's for administrators and the supervisors
+		// who may read the case; a user's for administrators only.
+		{method: "GET", route: "/api/v1/admin/audit", name: "by case", path: "/api/v1/admin/audit?case={case}",
+			want: staff(403, whoAdmin, 200, whoParent, 200, whoSupPassed, 200)},
+		{method: "GET", route: "/api/v1/admin/audit", name: "by user", path: "/api/v1/admin/audit?user=u-op1",
+			want: adminOnly(200)},
 		// Administration (admin.go): people with the admin role only.
 		{method: "GET", route: "/api/v1/admin/users", want: adminOnly(200)},
 		{method: "PUT", route: "/api/v1/admin/users/:id", path: "/api/v1/admin/users/u-az-page",
@@ -164,6 +170,10 @@ func authzRows() []authzRow {
 		{method: "GET", route: "/api/v1/cases", want: staff(200)},
 		{method: "GET", route: "/api/v1/cases/:id", path: "/api/v1/cases/{case}", want: caseBound(200)},
 		{method: "GET", route: "/api/v1/cases/:id", name: "no such case", path: "/api/v1/cases/{missing}", want: staff(404)},
+		// The full view (personal information in clear, audited): those
+		// who work the case now; never administrators or tokens (pii.go).
+		{method: "GET", route: "/api/v1/cases/:id", name: "full view", path: "/api/v1/cases/{case}?full=true",
+			want: staff(403, whoOperator, 200, whoOwn, 200, whoParent, 200)},
 		// A note: anyone who may act on the case's unit; a unit the case
 		// only passed through reads it but may not write to it.
 		{method: "POST", route: "/api/v1/cases/:id/actions/:action", name: "note",
@@ -219,6 +229,41 @@ func authzRows() []authzRow {
 		}, want: cells(303, whoAnonymous, 403)},
 		{method: "POST", route: "/logout", want: cells(303)},
 
+		// The consumer pages (pages_public.go): open to all; a form post
+		// without the page's token (no session, no anonymous cookie here)
+		// is refused, an empty one answers with its field errors; a case's
+		// tracking page without the tracking cookie sends to the form.
+		{method: "GET", route: "/", page: true, want: cells(200)},
+		{method: "GET", route: "/complaint", page: true, want: cells(200)},
+		{method: "GET", route: "/report", page: true, want: cells(200)},
+		{method: "GET", route: "/track", page: true, want: cells(200)},
+		{method: "POST", route: "/complaint", name: "empty form", page: true,
+			body: func(*authzFixture, string) any { return url.Values{} }, want: cells(422, whoAnonymous, 403)},
+		{method: "POST", route: "/report", name: "empty form", page: true,
+			body: func(*authzFixture, string) any { return url.Values{} }, want: cells(422, whoAnonymous, 403)},
+		{method: "POST", route: "/track", name: "no code", page: true,
+			body: func(f *authzFixture, _ string) any { return url.Values{"id": {f.caseID}, "phone": {"13800138000"}} },
+			want: cells(422, whoAnonymous, 403)},
+		{method: "GET", route: "/track/:id", name: "no tracking cookie", path: "/track/{case}", page: true, want: cells(303)},
+		// The operator console (pages_console.go): operators and
+		// administrators; an empty form answers with its field errors; the
+		// fixture case is a complaint, which cannot be answered as an
+		// inquiry (409).
+		{method: "GET", route: "/console", page: true, want: cells(403, whoAnonymous, 303, whoOperator, 200, whoAdmin, 200,
+			whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/console", name: "empty form", page: true,
+			body: func(*authzFixture, string) any { return url.Values{} },
+			want: cells(403, whoOperator, 422, whoAdmin, 422, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/console/cases/:id", path: "/console/cases/{case}", page: true,
+			want: cells(403, whoAnonymous, 303, whoOperator, 200, whoAdmin, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/console/cases/:id/answer", name: "not an inquiry", path: "/console/cases/{case}/answer", page: true,
+			body: func(f *authzFixture, _ string) any {
+				return url.Values{"version": {fmt.Sprint(f.version())}, "answer": {"矩阵测试答复"}}
+			},
+			want: cells(403, whoOperator, 409, whoAdmin, 409, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/api/v1/divisions/resolve", path: "/api/v1/divisions/resolve?address=%E5%8E%A6%E9%97%A8%E6%80%9D%E6%98%8E",
+			want: staff(200)},
+
 		// The officer desk and the dashboard (pages_desk.go,
 		// pages_dashboard.go): a visitor without a session is sent to sign
 		// in (an API token is no session), a role the page is not for gets
@@ -231,10 +276,10 @@ func authzRows() []authzRow {
 		{method: "GET", route: "/desk/cases/:id", name: "no such case", path: "/desk/cases/{missing}", page: true,
 			want: cells(404, whoAnonymous, 303, whoOperator, 403, whoTokenOp, 303, whoTokenOther, 303)},
 		// The full view: the holding unit's officers and the supervisors
-		// who may read the case; a unit the case passed through may not.
+		// above it; a unit the case passed through may not (fullCaseView).
 		{method: "POST", route: "/desk/cases/:id/full", path: "/desk/cases/{case}/full", page: true,
 			body: func(*authzFixture, string) any { return url.Values{} },
-			want: cells(403, whoOwn, 200, whoParent, 200, whoSupPassed, 200, whoTokenOp, 303, whoTokenOther, 303)},
+			want: cells(403, whoOwn, 200, whoParent, 200, whoTokenOp, 303, whoTokenOther, 303)},
 		{method: "POST", route: "/desk/cases/:id/actions/:action", name: "note", path: "/desk/cases/{case}/actions/note", page: true,
 			body: func(f *authzFixture, who string) any {
 				return url.Values{"version": {fmt.Sprint(f.version())}, "note": {"矩阵测试备注（" + who + "）"}}

@@ -21,15 +21,28 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 	}
 	s.writes.note(a.UserID, cs)
 	c.Location("/api/v1/cases/" + cs.ID)
-	return c.Status(fiber.StatusCreated).JSON(present(cs))
+	return c.Status(fiber.StatusCreated).JSON(s.caseView(c, cs))
 }
 
 func (s *Server) getCase(c *fiber.Ctx) error {
+	full := c.Query("full")
+	if full != "" && full != "true" && full != "false" {
+		return weiquan.ValidationErrors{"full": {Code: "invalid_bool", Message: "full 只能是 true 或 false"}}.Err()
+	}
 	cs, err := s.readableCase(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(present(cs))
+	if full == "true" {
+		// Personal information in clear, audited (pii.go).
+		view, err := s.fullCaseView(c, cs)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.JSON(view)
+	}
+	return c.JSON(s.caseView(c, cs))
 }
 
 // loadCase reads a case by the number a request names.

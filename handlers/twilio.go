@@ -85,5 +85,9 @@ func (s *Server) smsLog(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": items})
+	masked, err := maskSMSLog(items)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": masked})
 }

@@ -36,9 +36,6 @@ import (
 
 const collAudit = "audit"
 
-// MaxAuditPage bounds one page of the trail.
-const MaxAuditPage = 200
-
 // auditChains remembers the last n of each chain this process has seen.
 type auditChains struct {
 	mu   sync.Mutex
@@ -188,24 +185,6 @@ func (s *Store) auditExists(ctx context.Context, id string) (bool, error) {
 	return true, nil
 }
 
-// AuditQuery selects entries of the trail: those about a case, those by an
-// actor, or those by an actor about a case.
-type AuditQuery struct {
-	CaseID  string
-	ActorID string
-	// Limit is the page size (1..MaxAuditPage).
-	Limit int
-	// Before continues a list: the Next of the previous page.
-	Before int64
-}
-
-// AuditPage is one page of the trail, newest first. Next, when not zero, is
-// the Before of the following page.
-type AuditPage struct {
-	Items []weiquan.AuditEntry `json:"items"`
-	Next  int64                `json:"next,omitempty"`
-}
-
 // maxAuditScan bounds how far a combined case-and-actor query walks the
 // case's chain for one page.
 const maxAuditScan = 2000
@@ -213,10 +192,10 @@ const maxAuditScan = 2000
 // ListAudit returns entries newest first. It walks the case's chain (or the
 // actor's) down from the newest, so a page costs about Limit look-ups by
 // _id however long the trail is.
-func (s *Store) ListAudit(ctx context.Context, q AuditQuery) (AuditPage, error) {
+func (s *Store) ListAudit(ctx context.Context, q weiquan.AuditQuery) (weiquan.AuditPage, error) {
 	const op = "list audit trail"
-	if q.Limit <= 0 || q.Limit > MaxAuditPage {
-		return AuditPage{}, weiquan.Errorf(weiquan.EInvalid, "条数应在 1 到 %d 之间", MaxAuditPage)
+	if q.Limit <= 0 || q.Limit > weiquan.MaxAuditPage {
+		return weiquan.AuditPage{}, weiquan.Errorf(weiquan.EInvalid, "条数应在 1 到 %d 之间", weiquan.MaxAuditPage)
 	}
 	var chain string
 	switch {
@@ -225,7 +204,7 @@ func (s *Store) ListAudit(ctx context.Context, q AuditQuery) (AuditPage, error) 
 	case q.ActorID != "":
 		chain = auditUserChain(q.ActorID)
 	default:
-		return AuditPage{}, weiquan.Errorf(weiquan.EInvalid, "请指定案件或用户")
+		return weiquan.AuditPage{}, weiquan.Errorf(weiquan.EInvalid, "请指定案件或用户")
 	}
 	top := q.Before - 1
 	if q.Before <= 0 {
@@ -234,10 +213,10 @@ func (s *Store) ListAudit(ctx context.Context, q AuditQuery) (AuditPage, error) 
 		s.audit.mu.Unlock()
 		var err error
 		if top, err = s.auditTop(ctx, chain, known); err != nil {
-			return AuditPage{}, err
+			return weiquan.AuditPage{}, err
 		}
 	}
-	page := AuditPage{Items: []weiquan.AuditEntry{}}
+	page := weiquan.AuditPage{Items: []weiquan.AuditEntry{}}
 	scanned := 0
 	for n := top; n > 0; {
 		// Read a window of ids at once: one query on MongoDB, one look-up
@@ -252,7 +231,7 @@ func (s *Store) ListAudit(ctx context.Context, q AuditQuery) (AuditPage, error) 
 		}
 		docs, err := s.auditDocs(ctx, ids)
 		if err != nil {
-			return AuditPage{}, storeError(op, err)
+			return weiquan.AuditPage{}, storeError(op, err)
 		}
 		var refs []string
 		for _, d := range docs {
@@ -263,7 +242,7 @@ func (s *Store) ListAudit(ctx context.Context, q AuditQuery) (AuditPage, error) 
 		if len(refs) > 0 {
 			entries, err := s.auditDocs(ctx, refs)
 			if err != nil {
-				return AuditPage{}, storeError(op, err)
+				return weiquan.AuditPage{}, storeError(op, err)
 			}
 			for id, d := range docs {
 				if d.Ref != "" {

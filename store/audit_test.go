@@ -76,7 +76,7 @@ func TestAuditTrail(t *testing.T) {
 		}
 		return out
 	}
-	list := func(st *store.Store, q store.AuditQuery) []weiquan.AuditEntry {
+	list := func(st *store.Store, q weiquan.AuditQuery) []weiquan.AuditEntry {
 		t.Helper()
 		var out []weiquan.AuditEntry
 		for range 50 {
@@ -95,18 +95,18 @@ func TestAuditTrail(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		q    store.AuditQuery
+		q    weiquan.AuditQuery
 		keep func(e weiquan.AuditEntry) bool
 	}{
-		{"by case", store.AuditQuery{CaseID: "20261126000001", Limit: 3},
+		{"by case", weiquan.AuditQuery{CaseID: "20261126000001", Limit: 3},
 			func(e weiquan.AuditEntry) bool { return e.CaseID == "20261126000001" }},
-		{"by user, with and without case", store.AuditQuery{ActorID: "u-a", Limit: 4},
+		{"by user, with and without case", weiquan.AuditQuery{ActorID: "u-a", Limit: 4},
 			func(e weiquan.AuditEntry) bool { return e.ActorID == "u-a" }},
-		{"by case and user", store.AuditQuery{CaseID: "20261126000002", ActorID: "u-a", Limit: 5},
+		{"by case and user", weiquan.AuditQuery{CaseID: "20261126000002", ActorID: "u-a", Limit: 5},
 			func(e weiquan.AuditEntry) bool { return false }},
-		{"by case and its user", store.AuditQuery{CaseID: "20261126000002", ActorID: "u-b", Limit: 200},
+		{"by case and its user", weiquan.AuditQuery{CaseID: "20261126000002", ActorID: "u-b", Limit: 200},
 			func(e weiquan.AuditEntry) bool { return e.CaseID == "20261126000002" }},
-		{"unknown case", store.AuditQuery{CaseID: "20261126000009", Limit: 10},
+		{"unknown case", weiquan.AuditQuery{CaseID: "20261126000009", Limit: 10},
 			func(e weiquan.AuditEntry) bool { return false }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,10 +124,10 @@ func TestAuditTrail(t *testing.T) {
 		})
 	}
 	t.Run("a query names a case or a user", func(t *testing.T) {
-		if _, err := s.ListAudit(ctx, store.AuditQuery{Limit: 10}); weiquan.ErrorCode(err) != weiquan.EInvalid {
+		if _, err := s.ListAudit(ctx, weiquan.AuditQuery{Limit: 10}); weiquan.ErrorCode(err) != weiquan.EInvalid {
 			t.Fatalf("got %v", err)
 		}
-		if _, err := s.ListAudit(ctx, store.AuditQuery{CaseID: "x", Limit: store.MaxAuditPage + 1}); weiquan.ErrorCode(err) != weiquan.EInvalid {
+		if _, err := s.ListAudit(ctx, weiquan.AuditQuery{CaseID: "x", Limit: weiquan.MaxAuditPage + 1}); weiquan.ErrorCode(err) != weiquan.EInvalid {
 			t.Fatalf("got %v", err)
 		}
 	})

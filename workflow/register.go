@@ -67,7 +67,10 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 			return nil, weiquan.WrapError(weiquan.EUnavailable, "身份证号加密密钥未配置，暂时无法登记身份证号",
 				fmt.Errorf("register case: an ID number and no key ring"))
 		}
-		// From here on only the sealed and masked forms exist.
+		// From here on only the sealed and masked forms exist: where the
+		// number was also typed into the text, it is stored masked.
+		id := []string{c.Complainant.IDNumber}
+		c.Title, c.Description = weiquan.ScrubPII(c.Title, id, nil), weiquan.ScrubPII(c.Description, id, nil)
 		if err := in.Keys.SealIDNumber(&c.Complainant); err != nil {
 			return nil, fmt.Errorf("register case: %w", err)
 		}

@@ -40,6 +40,7 @@ usage:
   weiquan user add --username NAME --role ROLE [--unit ID]... --password-stdin
   weiquan seed --cases N [--seed S] [--corpus FILE]
   weiquan reindex                             rebuild the search index from the store
+  weiquan pii rekey                           seal every ID number again under the active key of WEIQUAN_PII_KEYS
   weiquan twilio-fake [--addr 127.0.0.1:8089]  a local fake of Twilio's Messages API for development
   weiquan help
 
@@ -63,6 +64,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return seedCmd(ctx, args, env)
 	case "reindex":
 		return reindexCmd(ctx, args, env)
+	case "pii":
+		return piiCmd(ctx, args, env)
 	case "twilio-fake":
 		return twilioFakeCmd(ctx, args, env)
 	case "help", "-h", "--help":
