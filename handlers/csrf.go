@@ -42,6 +42,9 @@ const (
 	csrfSessionKey = "weiquan.csrf_session" // Locals: the session token set (or "" cleared) in this response
 
 	msgCSRF = "页面已过期，请刷新后重试"
+	// msgCSRFAPI is for programs posting to the API without a JSON content
+	// type (curl -d sends a form type): the page's message would mislead.
+	msgCSRFAPI = "请以 JSON 提交（Content-Type: application/json）或使用 API 令牌；表单提交须带有效的 CSRF 令牌"
 )
 
 // csrfProtect refuses a state-changing browser request without a valid
@@ -59,6 +62,9 @@ func (s *Server) csrfProtect(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if !s.validCSRF(c, submittedCSRF(c, ct)) {
+		if strings.HasPrefix(c.Path(), "/api/") {
+			return &weiquan.Error{Code: weiquan.ECSRF, Message: msgCSRFAPI}
+		}
 		return &weiquan.Error{Code: weiquan.ECSRF, Message: msgCSRF}
 	}
 	return c.Next()

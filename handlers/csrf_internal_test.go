@@ -53,6 +53,7 @@ func newCSRFHarness(t *testing.T, key []byte) *csrfHarness {
 	h.app.Patch("/api/t/do", count)
 	h.app.Delete("/api/t/do", count)
 	h.app.Post("/hooks/twilio/status", count)
+	h.app.Post("/page/do", count)
 	return h
 }
 
@@ -166,6 +167,8 @@ func TestCSRF(t *testing.T) {
 		{"JSON with charset", csrfReq{path: "/api/t/do", cookies: asA, contentType: "application/json; charset=utf-8", body: `{}`}, true},
 		{"JSON-looking text/plain", csrfReq{path: "/api/t/do", cookies: asA, contentType: "text/plain", body: `{}`}, false},
 		{"bearer token", csrfReq{path: "/api/t/do", header: map[string]string{"Authorization": "Bearer " + sessA}, contentType: formCT, body: "title=x"}, true},
+		{"page form without token", csrfReq{path: "/page/do", cookies: asA, contentType: formCT, body: "title=x"}, false},
+		{"page form with token", csrfReq{path: "/page/do", cookies: asA, contentType: formCT, body: form(tokA)}, true},
 		{"Twilio webhook", csrfReq{path: "/hooks/twilio/status", contentType: formCT, body: "MessageStatus=delivered"}, true},
 	}
 	for _, tt := range tests {
@@ -186,8 +189,12 @@ func TestCSRF(t *testing.T) {
 			if err := json.Unmarshal([]byte(r.body), &body); err != nil {
 				t.Fatal(err)
 			}
-			if body.Error.Code != weiquan.ECSRF || body.Error.Message != "页面已过期，请刷新后重试" {
-				t.Errorf("got %+v, want code csrf with the Chinese message", body.Error)
+			want := msgCSRFAPI
+			if !strings.HasPrefix(tt.req.path, "/api/") {
+				want = "页面已过期，请刷新后重试"
+			}
+			if body.Error.Code != weiquan.ECSRF || body.Error.Message != want {
+				t.Errorf("got %+v, want code csrf with the message %q", body.Error, want)
 			}
 		})
 	}

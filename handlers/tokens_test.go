@@ -317,6 +317,31 @@ func TestAPITokenRevokeAndExpiry(t *testing.T) {
 		}
 	})
 
+	t.Run("creation and revocation are in the audit trail", func(t *testing.T) {
+		r := e.do("GET", "/api/v1/admin/audit?user=u-admin1", admin, nil)
+		if r.status != 200 {
+			t.Fatalf("audit: %d %s", r.status, r.body)
+		}
+		var got struct {
+			Items []struct{ Action, Detail string }
+		}
+		if err := json.Unmarshal(r.body, &got); err != nil {
+			t.Fatal(err)
+		}
+		counts := map[string]int{}
+		for _, it := range got.Items {
+			if strings.Contains(it.Detail, id) {
+				counts[it.Action]++
+			}
+		}
+		if counts["token_created"] != 1 || counts["token_revoked"] != 1 {
+			t.Errorf("audit entries naming %s: %v, want one token_created and one token_revoked", id, counts)
+		}
+		if strings.Contains(string(r.body), strings.TrimPrefix(tok, "wqt_")) {
+			t.Error("the audit trail holds the token")
+		}
+	})
+
 	t.Run("revoking twice is fine, unknown ids are 404", func(t *testing.T) {
 		if r := e.do("DELETE", "/api/v1/admin/tokens/"+id, admin, nil); r.status != 204 {
 			t.Errorf("again: got %d", r.status)
