@@ -32,7 +32,7 @@ func chartID(prefix string) string {
 // barChart draws horizontal bars, one row per item, largest scale first.
 func barChart(title string, items []barItem) template.HTML {
 	const (
-		width, labelW, rowH, valueW = 640, 190, 24, 70
+		width, labelW, rowH, valueW = 480, 150, 24, 56
 		barMax                      = width - labelW - valueW
 	)
 	max := 1
@@ -88,7 +88,7 @@ type lineSeries struct {
 func lineChart(title string, days []string, series []lineSeries) template.HTML {
 	const (
 		width, height          = 720, 280
-		left, right, top, base = 44, 12, 12, 40
+		left, right, top, base = 44, 28, 12, 40
 		plotW, plotH           = width - left - right, height - top - base
 	)
 	max := 0

@@ -223,6 +223,11 @@ func (s *Server) caseData(c *fiber.Ctx, stored, view *weiquan.Case, form *posted
 		d.ReadOnly = fmt.Sprintf("该案件%s，您所属单位曾经办理过本案，只能查看，不能办理。", s.heldBy(stored))
 	default:
 		for _, name := range s.Engine.Allowed(a, stored) {
+			// The machine allows undoing a merge from any status; there is
+			// only something to undo on a merged case.
+			if name == workflow.ActionUnmerge && !slices.Contains(stored.Flags, workflow.FlagMerged) {
+				continue
+			}
 			f := s.actionFormFor(a, stored, name)
 			if form != nil && form.action == name {
 				f.Open = true
