@@ -112,7 +112,7 @@ func (f intakeForm) intakeBodyOf() ([]byte, weiquan.ValidationErrors) {
 	put(subj, "model", f.Model)
 	put(subj, "purchase_date", f.PurchaseDate)
 	if f.Amount != "" {
-		fen, ok := yuanToFen(f.Amount)
+		fen, ok := amountFen(f.Amount)
 		if ok {
 			subj["amount_fen"] = fen
 		} else {
@@ -130,8 +130,8 @@ func (f intakeForm) intakeBodyOf() ([]byte, weiquan.ValidationErrors) {
 	return raw, errs
 }
 
-// yuanToFen reads "3599", "3,599.5" or "￥3599.50" as fen.
-func yuanToFen(s string) (int64, bool) {
+// amountFen reads "3599", "3,599.5" or "￥3599.50" as fen.
+func amountFen(s string) (int64, bool) {
 	s = strings.NewReplacer(",", "", "，", "", "￥", "", "¥", "", "元", "", " ", "").Replace(s)
 	whole, frac, hasFrac := strings.Cut(s, ".")
 	if whole == "" || len(whole) > 9 || strings.Trim(whole, "0123456789") != "" {
