@@ -21,26 +21,43 @@ func (u *Units) Scope(a weiquan.Actor) []string {
 	case weiquan.RoleSupervisor:
 		// A dispatch centre oversees every unit of its city (the province's,
 		// every unit); an agency, the units below it.
-		cities := map[string]bool{}
+		// Every list and case read computes this, so it walks the shared
+		// units in place rather than through the copying accessors.
+		set := u.set() // one snapshot for the whole computation
+		var cities []string
 		for _, id := range a.UnitIDs {
-			if d, ok := u.Get(id); ok && d.Type == weiquan.UnitDispatch {
+			if d := set.unit(id); d != nil && d.Type == weiquan.UnitDispatch {
 				if d.DivisionCode == weiquan.ProvinceCode {
 					return nil
 				}
-				cities[weiquan.CityCode(d.DivisionCode)] = true
+				cities = append(cities, weiquan.CityCode(d.DivisionCode))
 			}
 		}
 		out := []string{}
-		for _, unit := range u.All() {
-			if cities[weiquan.CityCode(unit.DivisionCode)] || slices.ContainsFunc(u.Ancestors(unit.ID), func(anc string) bool {
-				return slices.Contains(a.UnitIDs, anc)
-			}) {
+		for i := range set.all {
+			unit := &set.all[i]
+			if slices.Contains(cities, weiquan.CityCode(unit.DivisionCode)) || set.under(unit, a.UnitIDs) {
 				out = append(out, unit.ID)
 			}
 		}
 		return out
 	}
 	return []string{}
+}
+
+// under reports whether x is one of ids or below one of them (the same
+// walk as Ancestors, without building the list).
+func (u *unitSet) under(x *weiquan.Unit, ids []string) bool {
+	for n := 0; x != nil && n <= len(u.all); n++ {
+		if slices.Contains(ids, x.ID) {
+			return true
+		}
+		if x.ParentID == "" {
+			return false
+		}
+		x = u.unit(x.ParentID)
+	}
+	return false
 }
 
 // CanRead reports whether a may see case c: operators and administrators

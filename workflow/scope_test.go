@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"weiquan"
@@ -133,5 +134,54 @@ func TestCanReadCanAct(t *testing.T) {
 				t.Error("acting without reading")
 			}
 		})
+	}
+}
+
+// BenchmarkScope is what every list and every case read pays to work out
+// the person's units: a city supervisor's is the widest computed scope.
+func BenchmarkScope(b *testing.B) {
+	units, err := DefaultUnits()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := &weiquan.Case{UnitID: "amr-350205", UnitTrail: []string{"amr-350203", "dispatch-350200", "amr-350205"}}
+	for _, a := range []weiquan.Actor{machineSupervisor, machineDispatcher, machineOfficerOf("amr-350203")} {
+		b.Run(a.UserID, func(b *testing.B) {
+			for b.Loop() {
+				if !units.CanRead(a, c) {
+					b.Fatal("refused")
+				}
+			}
+		})
+	}
+}
+
+// TestSupervisorScopeAgreesWithAncestors: the scope walked in place is the
+// one the definition gives, for a supervisor of every unit.
+func TestSupervisorScopeAgreesWithAncestors(t *testing.T) {
+	units, err := DefaultUnits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := units.All()
+	for _, sup := range all {
+		a := machineSupervisorOf(sup.ID)
+		var want []string
+		switch {
+		case sup.Type == weiquan.UnitDispatch && sup.DivisionCode == weiquan.ProvinceCode:
+			want = nil
+		default:
+			want = []string{}
+			for _, x := range all {
+				sameCity := sup.Type == weiquan.UnitDispatch && weiquan.CityCode(x.DivisionCode) == weiquan.CityCode(sup.DivisionCode)
+				if sameCity || slices.Contains(units.Ancestors(x.ID), sup.ID) {
+					want = append(want, x.ID)
+				}
+			}
+		}
+		got := units.Scope(a)
+		if (got == nil) != (want == nil) || !slices.Equal(got, want) {
+			t.Errorf("supervisor of %s: scope %v, want %v", sup.ID, got, want)
+		}
 	}
 }
