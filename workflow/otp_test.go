@@ -373,3 +373,25 @@ func TestTrackToken(t *testing.T) {
 		}
 	}
 }
+
+// The right code tried from many places at once opens once.
+func TestOTPSingleUseUnderConcurrency(t *testing.T) {
+	r := newOTPRig(t)
+	code := r.request(t, otpPhone, weiquan.PurposeTrack, otpCaseID)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for range 8 {
+		wg.Go(func() {
+			if err := r.otp.Verify(context.Background(), otpPhone, code, weiquan.PurposeTrack, otpCaseID); err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if ok != 1 {
+		t.Errorf("the code opened %d times, want once", ok)
+	}
+}
