@@ -286,3 +286,44 @@ func TestRequestLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestNoListLeaksACaseOutOfScope scans every list, count and export the API
+// has for the callers who may not see the fixture case: neither its number
+// nor the unit holding it appears (no case of theirs is at that unit).
+func TestNoListLeaksACaseOutOfScope(t *testing.T) {
+	f := newAuthzFixture(t)
+	paths := []string{
+		"/api/v1/cases",
+		"/api/v1/cases?facets=true&page_size=100",
+		"/api/v1/cases?q=" + f.caseID,
+		"/api/v1/cases?q=" + url.QueryEscape("空调 漏水"),
+		"/api/v1/cases?phone=13800138000",
+		"/api/v1/cases?unit=amr-350205",
+		"/api/v1/cases?status=assigned&sort=deadline",
+		"/api/v1/cases?overdue=true",
+		"/api/v1/export.csv",
+		"/api/v1/export.csv?unit=amr-350205",
+		"/api/v1/stats/summary",
+		"/api/v1/stats/trend",
+		"/api/v1/stats/clusters",
+		"/api/v1/notices",
+	}
+	for _, who := range []string{whoOther, whoSupOther, whoTokenOther} {
+		for _, p := range paths {
+			t.Run(who+" "+p, func(t *testing.T) {
+				r := authzDo(t, f.e, "GET", p, f.tokens[who], nil)
+				if r.status == 403 {
+					return // the endpoint is not for this role at all
+				}
+				if r.status != 200 {
+					t.Fatalf("got %d: %.300s", r.status, r.body)
+				}
+				for _, leak := range []string{f.caseID, "amr-350205"} {
+					if strings.Contains(string(r.body), leak) {
+						t.Errorf("the answer contains %s: %.500s", leak, r.body)
+					}
+				}
+			})
+		}
+	}
+}
