@@ -477,3 +477,32 @@ func watchDialogs(t testing.TB, ctx context.Context) func() []string {
 		return append([]string(nil), seen...)
 	}
 }
+
+// a11yProblems lists, for the page the tab shows, every visible form control
+// without a label and a page wider than the viewport (sideways scrolling on
+// a phone).
+const a11yScript = `(() => {
+  const out = [];
+  for (const el of document.querySelectorAll("input, select, textarea")) {
+    if (el.type === "hidden" || el.type === "submit" || el.type === "button") continue;
+    if (el.offsetParent === null) continue;
+    const named = (el.labels && el.labels.length > 0) || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+    if (!named) out.push("no label: " + (el.name || el.id || el.outerHTML.slice(0, 60)));
+  }
+  const w = document.documentElement.scrollWidth, vw = window.innerWidth;
+  if (w > vw + 1) out.push("page " + w + "px wide in a " + vw + "px viewport");
+  return out;
+})()`
+
+// assertAccessible fails for each form control without a label and for a
+// page that scrolls sideways at the tab's viewport.
+func assertAccessible(t testing.TB, ctx context.Context, where string) {
+	t.Helper()
+	problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](a11yScript))
+	if err != nil {
+		t.Fatalf("%s: accessibility check: %v", where, err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: %s", where, p)
+	}
+}

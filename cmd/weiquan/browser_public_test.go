@@ -45,6 +45,7 @@ func TestBrowserOperatorLogsCallFromCallerLink(t *testing.T) {
 	if got := text(t, ctx, "#history"); !strings.Contains(got, prior.ID) {
 		t.Errorf("caller history %q does not list the earlier case %s", got, prior.ID)
 	}
+	assertAccessible(t, ctx, "console")
 	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("f-phone"))); v != phone {
 		t.Errorf("phone field prefilled with %q, want the caller's number", v)
 	}
@@ -78,6 +79,7 @@ func TestBrowserOperatorLogsCallFromCallerLink(t *testing.T) {
 		t.Errorf("case number read back %q, page names %q", shown, id.Value)
 	}
 	screenshot(t, ctx, "console-case-number")
+	assertAccessible(t, ctx, "console read-back")
 
 	status, body = svc.api(t).do("GET", "/api/v1/cases/"+id.Value, nil)
 	if status != 200 {
@@ -127,6 +129,7 @@ func TestBrowserConsumerFilesAndTracks(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-code"), code),
 	)
 	screenshot(t, ctx, "consumer-form")
+	assertAccessible(t, ctx, "complaint form")
 	resp := submit(t, ctx, "#submit")
 	if resp.Status != 200 || !strings.Contains(location(t, ctx), "/track/") {
 		t.Fatalf("file: status %d at %s", resp.Status, location(t, ctx))
@@ -136,6 +139,7 @@ func TestBrowserConsumerFilesAndTracks(t *testing.T) {
 		t.Fatalf("case number on screen: %q", id)
 	}
 	screenshot(t, ctx, "consumer-case-number")
+	assertAccessible(t, ctx, "filed case")
 	status, body := svc.api(t).do("GET", "/api/v1/cases/"+id, nil)
 	var stored weiquan.Case
 	_ = json.Unmarshal(body, &stored)
@@ -151,6 +155,7 @@ func TestBrowserConsumerFilesAndTracks(t *testing.T) {
 	// a new code. The clock moves past the one-code-a-minute limit.
 	ctx = newTab(t, 390, 844)
 	browse(t, ctx, svc.Base+"/track?id="+id)
+	assertAccessible(t, ctx, "tracking form")
 	must(t, ctx, "fill in the phone", chromedp.SendKeys(chromedp.ID("t-phone"), phone))
 	advanceClock(t, 61*time.Second)
 	mark = svc.smsMark(t)
@@ -173,7 +178,48 @@ func TestBrowserConsumerFilesAndTracks(t *testing.T) {
 		t.Error("the tracking page shows the full phone number")
 	}
 	screenshot(t, ctx, "consumer-track")
+	assertAccessible(t, ctx, "tracking page")
 	if d := seen(); len(d) > 0 {
 		t.Errorf("dialogs opened: %q", d)
+	}
+}
+
+// TestBrowserPayloadsDoNotRun: a case whose every text field holds a script
+// or an onerror payload opens on the console and the desk without a dialog.
+func TestBrowserPayloadsDoNotRun(t *testing.T) {
+	ctx := newTab(t, 1280, 900)
+	svc := sharedService(t)
+	seen := watchDialogs(t, ctx)
+	phone := testMobile()
+	var ids []string
+	for _, p := range []string{`<script>alert(1)</script>`, `"><img src=x onerror=alert(2)>`} {
+		c := complaint(2)
+		c["complainant"] = map[string]any{"name": "张" + p, "phone": phone, "address": p}
+		c["respondent"] = map[string]any{"name": "厦门电器" + p, "address": "厦门市思明区湖滨南路88号" + p, "shop": p}
+		c["title"], c["description"] = "标题"+p, "经过"+p
+		status, body := svc.api(t).do("POST", "/api/v1/cases", c)
+		if status != 201 {
+			t.Fatalf("intake: %d %s", status, body)
+		}
+		var r struct{ ID string }
+		_ = json.Unmarshal(body, &r)
+		ids = append(ids, r.ID)
+	}
+	user, pw := svc.newUser(t, weiquan.RoleOperator)
+	signIn(t, ctx, svc, user, pw)
+	browse(t, ctx, svc.Base+"/console?caller="+phone)
+	for _, id := range ids {
+		browse(t, ctx, svc.Base+"/console/cases/"+id)
+	}
+	officer, opw := svc.newUser(t, weiquan.RoleOfficer, "amr-350203")
+	ctx2 := newTab(t, 1280, 900)
+	seen2 := watchDialogs(t, ctx2)
+	signIn(t, ctx2, svc, officer, opw)
+	for _, id := range ids {
+		browse(t, ctx2, svc.Base+"/desk/cases/"+id)
+	}
+	screenshot(t, ctx2, "desk-case-with-payloads")
+	if d := append(seen(), seen2()...); len(d) > 0 {
+		t.Errorf("a payload ran: dialogs %q", d)
 	}
 }
