@@ -34,15 +34,18 @@ type outboxDoc struct {
 // OutboxFeedID is how the outbox feed names message seq.
 func OutboxFeedID(seq int) string { return strconv.Itoa(seq) }
 
-// EnqueueOutbox numbers m, stores it as owed and tells the outbox feed. It
-// returns m as stored.
+// EnqueueOutbox numbers m, stores it — owed unless m says otherwise — and
+// tells the outbox feed. It returns m as stored.
 func (s *Store) EnqueueOutbox(ctx context.Context, m weiquan.OutboxMessage) (weiquan.OutboxMessage, error) {
 	const op = "enqueue SMS"
 	seq, err := s.nextCounter(ctx, outboxCounter)
 	if err != nil {
 		return weiquan.OutboxMessage{}, err
 	}
-	m.Seq, m.Status, m.Rev = int(seq), weiquan.MessageOwed, 0
+	if m.Status == "" {
+		m.Status = weiquan.MessageOwed
+	}
+	m.Seq, m.Rev = int(seq), 0
 	normalizeOutbox(&m)
 	if _, err := s.outbox.InsertOne(ctx, outboxDoc{ID: seq, OutboxMessage: m}); err != nil {
 		return weiquan.OutboxMessage{}, storeError(op, err)

@@ -152,17 +152,20 @@ func (o *OTP) Request(ctx context.Context, phone, purpose, caseID, address strin
 	if err := o.Store.PutOTP(ctx, rec); err != nil {
 		return err
 	}
-	if !match {
-		o.log().Info("code asked for a case the phone does not go with: nothing sent",
-			"case", caseID, "phone", p.Masked())
-		return nil
-	}
 	m, err := o.Compose(string(p), code, OTPTTL)
 	if err != nil {
 		return fmt.Errorf("compose code SMS: %w", err)
 	}
 	expires := now.Add(OTPTTL)
 	m.CreatedAt, m.UpdatedAt = now, now
+	if !match {
+		// Recorded as not sent, with the code hidden: the same writes as a
+		// real code, so the answer takes as long, and a record of the try.
+		o.log().Info("code asked for a case the phone does not go with: nothing sent",
+			"case", caseID, "phone", p.Masked())
+		m.Status, m.ErrorMessage = weiquan.MessageSuppressed, "号码与案件不符，未发送"
+		m.Body = strings.ReplaceAll(m.Body, code, "******")
+	}
 	if _, err := o.Store.EnqueueOutbox(ctx, weiquan.OutboxMessage{Message: m, ExpiresAt: &expires}); err != nil {
 		return fmt.Errorf("queue code SMS: %w", err)
 	}

@@ -256,6 +256,11 @@ func TestOTPWrongPairSendsNothingAndAnswersAlike(t *testing.T) {
 			if codes, _ := r.codes(t); len(codes) != 0 {
 				t.Fatalf("queued %v for a phone that does not go with the case", codes)
 			}
+			// The try is on record as not sent, with no code in it.
+			rec, err := r.st.GetOutbox(ctx, 1)
+			if err != nil || rec.Status != weiquan.MessageSuppressed || sixDigits.MatchString(rec.Body) {
+				t.Errorf("record of the try: %+v %v", rec, err)
+			}
 			// Every code is refused, the same way as a wrong code for a
 			// real pair, and the attempts run out the same way.
 			for i := 1; i < workflow.OTPMaxAttempts; i++ {
