@@ -25,7 +25,8 @@ import (
 // (addToBatch; the stored mapping does not show that one).
 // 3: unit_trail, every unit that has held the case, for access control.
 // 4: flags, and the dashboard's counting fields (trend, recovered).
-const MappingVersion = 4
+// 5: sweep_warn, sweep_overdue: what the deadline sweeper still owes (sweep.go).
+const MappingVersion = 5
 
 // Field names in the index.
 const (
@@ -176,6 +177,8 @@ func newMapping() *mapping.IndexMappingImpl {
 	add(fCreated, num(true, false))
 	add(fUpdated, storedOnly(num(true, false)))
 	add(fNextDeadline, num(true, false))
+	add(fSweepWarn, num(false, false))
+	add(fSweepOverdue, num(false, false))
 
 	// Sort keys. A sort reads the doc values of every matching case, and
 	// bleve keeps them in compressed chunks of about a thousand cases: a
@@ -384,6 +387,7 @@ func (ix *Index) document(c *weiquan.Case) map[string]any {
 	if t := NextDeadline(c); t != nil {
 		d[fNextDeadline] = unixSeconds(*t)
 	}
+	sweepFields(d, c)
 	if len(c.Flags) > 0 {
 		d[fFlags] = c.Flags
 	}

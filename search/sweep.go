@@ -5,16 +5,72 @@ import (
 	"slices"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+
 	"weiquan"
 )
 
-// SweepCandidates answers the deadline sweeper's question — which open
-// cases have a deadline before a time — from the index instead of the
-// store, where on the embedded server it would read every case.
-type SweepCandidates struct {
-	Index *Index
-	Store interface {
-		GetCases(ctx context.Context, ids []string) ([]*weiquan.Case, error)
+// The deadline sweeper's own fields (mapping v5). A case is indexed with
+// the due times of its running deadlines that still owe the sweeper
+// something: sweep_warn while neither a warning nor an overdue notice was
+// recorded for that deadline and due time, sweep_overdue while no overdue
+// notice was. A case whose alerts are all recorded — an overdue case the
+// unit has been told about — is then no candidate at all, however long it
+// stays overdue. Without them every open case with a past deadline came
+// back on every tick and was read from the store to find it owed nothing:
+// at 100,000 open cases that is most of them, tens of seconds a tick.
+const (
+	fSweepWarn    = "sweep_warn"
+	fSweepOverdue = "sweep_overdue"
+)
+
+// sweepRunning says which deadlines run in which status: the sweeper's
+// contract (workflow.SweepSource); a deadline left from an earlier status
+// is history.
+var sweepRunning = []struct {
+	name    string
+	due     func(d weiquan.Deadlines) *time.Time
+	running func(c *weiquan.Case) bool
+}{
+	{"accept_by", func(d weiquan.Deadlines) *time.Time { return d.AcceptBy },
+		func(c *weiquan.Case) bool { return c.Status == weiquan.StatusAssigned }},
+	{"track_by", func(d weiquan.Deadlines) *time.Time { return d.TrackBy },
+		func(c *weiquan.Case) bool { return c.Status == weiquan.StatusAssigned }},
+	{"mediate_by", func(d weiquan.Deadlines) *time.Time { return d.MediateBy },
+		func(c *weiquan.Case) bool {
+			return (c.Status == weiquan.StatusAccepted || c.Status == weiquan.StatusMediating) && c.Mediation.PausedAt == nil
+		}},
+	{"verify_by", func(d weiquan.Deadlines) *time.Time { return d.VerifyBy },
+		func(c *weiquan.Case) bool { return c.Status == weiquan.StatusVerifying }},
+}
+
+// sweepFields adds the sweeper's fields of c to its index document.
+func sweepFields(d map[string]any, c *weiquan.Case) {
+	var warn, overdue []float64
+	for _, r := range sweepRunning {
+		due := r.due(c.Deadlines)
+		if due == nil || !r.running(c) {
+			continue
+		}
+		raised := func(kind string) bool {
+			return slices.ContainsFunc(c.Alerts, func(a weiquan.Alert) bool {
+				return a.Deadline == r.name && a.Kind == kind && a.Due.Equal(*due)
+			})
+		}
+		if raised("overdue") {
+			continue
+		}
+		overdue = append(overdue, unixSeconds(*due))
+		if !raised("warning") {
+			warn = append(warn, unixSeconds(*due))
+		}
+	}
+	if len(warn) > 0 {
+		d[fSweepWarn] = warn
+	}
+	if len(overdue) > 0 {
+		d[fSweepOverdue] = overdue
 	}
 }
 
@@ -23,26 +79,53 @@ var openStatuses = []string{
 	string(weiquan.StatusMediating), string(weiquan.StatusVerifying),
 }
 
-// DueCases returns, in id order after `after`, up to limit open cases whose
-// next deadline is before `before`, read fresh from the store (the sweeper
-// judges the stored case, never the index's copy).
+// SweepCandidates answers the deadline sweeper's question — which open
+// cases have a deadline before a time that may still owe a warning or an
+// overdue notice — from the index instead of the store, where on the
+// embedded server it would read every case.
+type SweepCandidates struct {
+	Index *Index
+	Store interface {
+		GetCases(ctx context.Context, ids []string) ([]*weiquan.Case, error)
+	}
+	// Now is the sweeper's clock. With it a case already warned about a
+	// deadline is a candidate again only once that deadline has passed;
+	// without it, whenever the deadline is before the horizon asked for.
+	Now func() time.Time
+}
+
+// DueCases returns, in id order after `after`, up to limit open cases with
+// a running deadline before `before` of which the sweeper has not recorded
+// everything yet (sweepFields), read fresh from the store: the sweeper
+// judges the stored case, never the index's copy. The index may lag the
+// store by a moment; a case it offers that owes nothing any more is judged
+// and left as it is.
 func (sc SweepCandidates) DueCases(ctx context.Context, before time.Time, after string, limit int) ([]*weiquan.Case, error) {
-	var ids []string
-	q := Query{Status: openStatuses, DueBefore: before, Sort: SortDeadline, PageSize: MaxPageSize}
-	for {
-		res, err := sc.Index.Search(ctx, q)
-		if err != nil {
-			return nil, err
+	now := before
+	if sc.Now != nil && sc.Now().Before(before) {
+		now = sc.Now()
+	}
+	// Due times are whole seconds: "at or before t" is up to t's second.
+	warnHi, overdueHi := float64(before.Unix()), float64(now.Unix())
+	q := query.NewDisjunctionQuery([]query.Query{
+		numericRange(fSweepWarn, nil, &warnHi),
+		numericRange(fSweepOverdue, nil, &overdueHi),
+	})
+	n, err := sc.Index.idx.DocCount()
+	if err != nil {
+		return nil, err
+	}
+	req := bleve.NewSearchRequestOptions(q, int(n)+1, 0, false)
+	req.Score = bleve.ScoreNone
+	res, err := sc.Index.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		if h.ID > after {
+			ids = append(ids, h.ID)
 		}
-		for _, it := range res.Items {
-			if it.ID > after {
-				ids = append(ids, it.ID)
-			}
-		}
-		if res.NextCursor == "" || len(res.Items) == 0 {
-			break
-		}
-		q.Cursor = res.NextCursor
 	}
 	slices.Sort(ids)
 	if len(ids) > limit {

@@ -206,59 +206,94 @@ func (s *Sweeper) Tick(ctx context.Context) (SweepStats, error) {
 }
 
 func (s *Sweeper) sweepPage(ctx context.Context, page []*weiquan.Case, now time.Time) (SweepStats, []error) {
+	// Judge every case first, then file the page's notices in one call —
+	// one write per unit inbox instead of one per alert — and only then
+	// save the cases: a notice is filed before the alert that owes it is
+	// recorded (see Sweeper.Notices).
+	judged := make([]sweepJudgement, len(page))
+	s.sweepEach(ctx, len(page), func(i int) {
+		c := machineClone(page[i])
+		c.NormalizeTimes()
+		next, st, notices, err := s.sweepJudge(ctx, c, now)
+		judged[i] = sweepJudgement{read: c, next: next, st: st, notices: notices, err: err}
+	})
+	var noticeErr error
+	if s.Notices != nil {
+		var notices []weiquan.Notice
+		for _, j := range judged {
+			notices = append(notices, j.notices...)
+		}
+		if len(notices) > 0 {
+			noticeErr = s.Notices.AddNotices(ctx, notices)
+		}
+	}
 	var (
 		mu    sync.Mutex
 		total SweepStats
 		errs  []error
-		wg    sync.WaitGroup
 	)
-	work := make(chan *weiquan.Case)
-	for range min(sweepWorkers, len(page)) {
-		wg.Go(func() {
-			for c := range work {
-				st, err := s.sweepCase(ctx, c, now)
-				mu.Lock()
-				total.add(st)
-				if err != nil {
-					total.Failed++
-					errs = append(errs, err)
-					s.logger().Error("deadline sweep: case failed", "case", c.ID, "err", err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	for _, c := range page {
-		if ctx.Err() != nil {
-			break
+	s.sweepEach(ctx, len(page), func(i int) {
+		j := &judged[i]
+		if j.err == nil && len(j.notices) > 0 && noticeErr != nil {
+			j.err = fmt.Errorf("sweep case %s: notify unit %s: %w", j.read.ID, j.read.UnitID, noticeErr)
 		}
-		work <- c
-	}
-	close(work)
-	wg.Wait()
+		st, err := s.sweepCase(ctx, j, now)
+		mu.Lock()
+		defer mu.Unlock()
+		total.add(st)
+		if err != nil {
+			total.Failed++
+			errs = append(errs, err)
+			s.logger().Error("deadline sweep: case failed", "case", page[i].ID, "err", err)
+		}
+	})
 	return total, errs
 }
 
-// sweepCase judges one case and saves what it owes; on a lost save it reads
-// the case again and judges once more.
-func (s *Sweeper) sweepCase(ctx context.Context, c *weiquan.Case, now time.Time) (SweepStats, error) {
+// sweepEach runs fn(0..n-1) on sweepWorkers goroutines, stopping early
+// when ctx ends.
+func (s *Sweeper) sweepEach(ctx context.Context, n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range min(sweepWorkers, n) {
+		wg.Go(func() {
+			for i := range work {
+				fn(i)
+			}
+		})
+	}
+	for i := range n {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+}
+
+// sweepJudgement is what a case owes as judged from the page's read.
+type sweepJudgement struct {
+	read    *weiquan.Case // the case as read (a normalised copy)
+	next    *weiquan.Case // nil: it owes nothing
+	st      SweepStats
+	notices []weiquan.Notice // filed before next is saved
+	err     error
+}
+
+// sweepCase saves what a case was judged to owe; on a lost save it reads
+// the case again, judges it once more, files the notices of that judgement
+// and saves again.
+func (s *Sweeper) sweepCase(ctx context.Context, j *sweepJudgement, now time.Time) (SweepStats, error) {
 	var st SweepStats
-	id := c.ID
-	c = machineClone(c)
-	c.NormalizeTimes()
+	c, id := j.read, j.read.ID
+	next, got, err := j.next, j.st, j.err
 	for attempt := 0; ; attempt++ {
-		next, got, notices, err := s.sweepJudge(ctx, c, now)
 		if err != nil || next == nil {
 			return st, err
 		}
-		if len(notices) > 0 && s.Notices != nil {
-			if err := s.Notices.AddNotices(ctx, notices); err != nil {
-				return st, fmt.Errorf("sweep case %s: notify unit %s: %w", id, c.UnitID, err)
-			}
-		}
 		err = s.Engine.Store.SaveCase(ctx, next, c.Version)
 		if err == nil {
-			auditEvents(ctx, s.Engine.Audit, SystemActor, c, next)
 			got.Conflicts = st.Conflicts
 			return got, nil
 		}
@@ -274,6 +309,13 @@ func (s *Sweeper) sweepCase(ctx context.Context, c *weiquan.Case, now time.Time)
 			return st, fmt.Errorf("sweep case %s: re-read after a lost save: %w", id, err)
 		}
 		c.NormalizeTimes()
+		var notices []weiquan.Notice
+		next, got, notices, err = s.sweepJudge(ctx, c, now)
+		if err == nil && len(notices) > 0 && s.Notices != nil {
+			if nerr := s.Notices.AddNotices(ctx, notices); nerr != nil {
+				err = fmt.Errorf("sweep case %s: notify unit %s: %w", id, c.UnitID, nerr)
+			}
+		}
 	}
 }
 
