@@ -1,6 +1,10 @@
 package handlers_test
 
-import "fmt"
+import (
+	"fmt"
+
+	"weiquan/workflow"
+)
 
 // samplePolicy is a deadline policy file with the given ID (the fields of
 // workflow/policies/order20-2022.json, with other numbers).
@@ -31,4 +35,10 @@ func sampleStation(name string) map[string]any {
 		"name": name, "type": "station", "division_code": "350203", "parent_id": "amr-350203",
 		"members": []string{"91350203MA8ADMN01W"}, "deadline_days": 5,
 	}
+}
+
+// fujianRules is the text of the shipped rules.
+func fujianRules() string {
+	_, text := workflow.DefaultRules()
+	return text
 }

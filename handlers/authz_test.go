@@ -287,6 +287,67 @@ func authzRows() []authzRow {
 			want: cells(403, whoOwn, 303, whoParent, 303, whoTokenOp, 303, whoTokenOther, 303)},
 		{method: "GET", route: "/dashboard", page: true, want: cells(403, whoAnonymous, 303, whoAdmin, 200, whoParent, 200,
 			whoSupOther, 200, whoSupPassed, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		// The administrator's pages (pages_admin.go): administrators only;
+		// no session sends to sign in, another role gets a 403 page, a form
+		// post without a session fails its anti-forgery check (403).
+		{method: "GET", route: "/admin", page: true,
+			want: cells(403, whoAnonymous, 303, whoAdmin, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/admin/users", page: true,
+			want: cells(403, whoAnonymous, 303, whoAdmin, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/admin/users", page: true,
+			body: func(f *authzFixture, _ string) any {
+				return url.Values{"username": {f.unique("az-pu")}, "password": {testPassword}, "role": {"operator"}}
+			},
+			want: cells(403, whoAdmin, 303, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/admin/users/:id", path: "/admin/users/u-az-page", page: true,
+			want: cells(403, whoAnonymous, 303, whoAdmin, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/admin/users/:id", path: "/admin/users/u-az-page", page: true,
+			body: func(f *authzFixture, _ string) any { return url.Values{"role": {"operator"}} },
+			want: cells(403, whoAdmin, 303, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/admin/users/:id/password", path: "/admin/users/u-az-page/password", page: true,
+			body: func(f *authzFixture, _ string) any { return url.Values{"password": {testPassword}} },
+			want: cells(403, whoAdmin, 303, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/admin/tokens", page: true,
+			want: cells(403, whoAnonymous, 303, whoAdmin, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/admin/tokens", page: true,
+			body: func(f *authzFixture, _ string) any {
+				return url.Values{"name": {f.unique("az-page-token")}, "role": {"operator"}}
+			},
+			want: cells(403, whoAdmin, 201, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/admin/tokens/:id/revoke", path: "/admin/tokens/{token}/revoke", page: true,
+			body: func(f *authzFixture, _ string) any { return url.Values{} },
+			want: cells(403, whoAdmin, 303, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/admin/units", page: true,
+			want: cells(403, whoAnonymous, 303, whoAdmin, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/admin/units/edit", path: "/admin/units/edit?id=station-350203-zhongshan", page: true,
+			want: cells(403, whoAnonymous, 303, whoAdmin, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/admin/units", page: true,
+			body: func(f *authzFixture, _ string) any {
+				return url.Values{"id": {"station-az-page"}, "name": {"矩阵页面测试服务站（示例）"}, "example": {"on"}, "type": {"station"}, "division_code": {"350203"}, "members": {"91350203MA8ADMN01W"}}
+			},
+			want: cells(403, whoAdmin, 303, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/admin/rules", page: true,
+			want: cells(403, whoAnonymous, 303, whoAdmin, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/admin/rules", page: true,
+			body: func(f *authzFixture, _ string) any { return url.Values{"rules": {fujianRules()}} },
+			want: cells(403, whoAdmin, 303, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/admin/rules/dry-run", page: true,
+			body: func(f *authzFixture, _ string) any {
+				return url.Values{"rules": {fujianRules()}, "kind": {"complaint"}, "channel": {"12315"}, "category": {"household_appliances"}, "problem": {"quality"}, "respondent_name": {"厦门某某电器有限公司"}, "respondent_address": {"厦门市思明区湖滨南路88号"}}
+			},
+			want: cells(403, whoAdmin, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/admin/policies", page: true,
+			want: cells(403, whoAnonymous, 303, whoAdmin, 200, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/admin/policies", page: true,
+			body: func(f *authzFixture, _ string) any {
+				return url.Values{"policy": {samplePolicy(f.unique("az-page-policy"))}}
+			},
+			want: cells(403, whoAdmin, 303, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "POST", route: "/admin/policies/default", page: true,
+			body: func(f *authzFixture, _ string) any { return url.Values{"policy_id": {"order20-2022"}} },
+			want: cells(403, whoAdmin, 303, whoTokenOp, 303, whoTokenOther, 303)},
+		{method: "GET", route: "/admin/sms", page: true,
+			want: cells(403, whoAnonymous, 303, whoAdmin, 200, whoTokenOp, 303, whoTokenOther, 303)},
 		// The dashboard's numbers: supervisors and administrators.
 		{method: "GET", route: "/api/v1/stats/summary", want: staff(403, whoAdmin, 200, whoParent, 200, whoSupOther, 200, whoSupPassed, 200)},
 		{method: "GET", route: "/api/v1/stats/trend", want: staff(403, whoAdmin, 200, whoParent, 200, whoSupOther, 200, whoSupPassed, 200)},
@@ -307,6 +368,18 @@ type authzFixture struct {
 	caseID  string
 	admin   string
 	n       atomic.Int64
+}
+
+// settle waits until the search index holds the fixture's writes: a list
+// by each person who wrote waits for their own last write (read-your-writes),
+// so the lists other callers open next see the cases as they are.
+func (f *authzFixture) settle(t *testing.T) {
+	t.Helper()
+	for _, who := range []string{whoOperator, whoAdmin, whoPassed} {
+		if r := authzDo(t, f.e, "GET", "/api/v1/cases?page_size=1", f.tokens[who], nil); r.status != 200 {
+			t.Fatalf("settle as %s: %d %s", who, r.status, r.body)
+		}
+	}
 }
 
 func (f *authzFixture) unique(prefix string) string { return fmt.Sprintf("%s-%d", prefix, f.n.Add(1)) }
@@ -458,6 +531,7 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 	if want := []string{"amr-350203", "dispatch-350200", "amr-350205"}; c.UnitID != "amr-350205" || !slices.Equal(c.UnitTrail, want) {
 		t.Fatalf("fixture case at %q with trail %v, want amr-350205 and %v", c.UnitID, c.UnitTrail, want)
 	}
+	f.settle(t)
 	return f
 }
 

@@ -98,7 +98,9 @@ func (s *Server) templateFuncs() template.FuncMap {
 			}
 			return id
 		},
-		"maskPhone": weiquan.MaskPhone,
+		"maskPhone":    weiquan.MaskPhone,
+		"roleName":     roleLabel,
+		"unitTypeName": unitTypeName,
 		// fieldError is a form field's error message: {{fieldError .FieldErrors "complainant.phone"}}.
 		"fieldError": fieldError,
 		// terms lists a taxonomy for a select: {{range terms "category"}}.
