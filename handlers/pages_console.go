@@ -48,19 +48,37 @@ type consoleData struct {
 	Duplicates []search.Summary
 }
 
+// Defaults are the form's starting values per hotline.
+func (consoleData) Defaults() map[string]channelDefault {
+	out := map[string]channelDefault{}
+	for ch, d := range channelDefaults {
+		out[string(ch)] = d
+	}
+	return out
+}
+
 // channelDefaults are what a call on each hotline usually is: the form
 // starts with them.
-var channelDefaults = map[weiquan.Channel]struct {
-	kind     weiquan.Kind
-	category string
-	problem  string
-}{
+var channelDefaults = map[weiquan.Channel]channelDefault{
 	weiquan.Channel12315: {weiquan.KindComplaint, "", ""},
 	weiquan.Channel12365: {weiquan.KindReport, "", "quality"},
 	weiquan.Channel12331: {weiquan.KindReport, "food", "food_safety"},
 	weiquan.Channel12330: {weiquan.KindReport, "", "counterfeit"},
 	weiquan.Channel12358: {weiquan.KindComplaint, "", "price"},
 }
+
+type channelDefault struct {
+	kind     weiquan.Kind
+	category string
+	problem  string
+}
+
+// Kind, Category and Problem give the defaults to the template, which puts
+// them on the hotline's option for the script to apply when the operator
+// switches hotline.
+func (d channelDefault) Kind() string     { return string(d.kind) }
+func (d channelDefault) Category() string { return d.category }
+func (d channelDefault) Problem() string  { return d.problem }
 
 // historySize is how many earlier cases of a caller the console lists.
 const historySize = 10

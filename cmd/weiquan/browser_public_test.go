@@ -49,6 +49,30 @@ func TestBrowserOperatorLogsCallFromCallerLink(t *testing.T) {
 	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("f-phone"))); v != phone {
 		t.Errorf("phone field prefilled with %q, want the caller's number", v)
 	}
+	// The inquiry answer is hidden for a complaint; switching hotline
+	// applies that hotline's usual type and problem.
+	if hidden, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("answer-box").offsetParent === null`)); !hidden {
+		t.Error("the inquiry answer box is shown for a complaint")
+	}
+	pick := func(ch string) string {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+			const s = document.getElementById("f-channel");
+			s.value = "`+ch+`"; s.dispatchEvent(new Event("change"));
+			return document.querySelector('input[name="kind"]:checked').value + "/" +
+				document.getElementById("f-category").value + "/" + document.getElementById("f-problem").value;
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := pick("12331"); got != "report/food/food_safety" {
+		t.Errorf("12331 defaults: %s", got)
+	}
+	if got := pick("12315"); got != "complaint//" {
+		t.Errorf("12315 defaults: %s", got)
+	}
 	must(t, ctx, "fill the call in",
 		chromedp.SendKeys(chromedp.ID("f-name"), "王五"),
 		chromedp.SendKeys(chromedp.ID("f-raddress"), "厦门市思明区湖滨南路100号"),
@@ -66,6 +90,7 @@ func TestBrowserOperatorLogsCallFromCallerLink(t *testing.T) {
 		t.Errorf("duplicate warning %q does not name %s", got, prior.ID)
 	}
 	must(t, ctx, "confirm it is not a duplicate", chromedp.Click(chromedp.ID("f-dupack")))
+	screenshot(t, ctx, "console-form")
 	resp, err := chromedp.RunResponse(ctx, chromedp.SendKeys(chromedp.ID("f-product"), "空调"+kb.Enter))
 	if err != nil || resp.Status != 200 {
 		t.Fatalf("save with Enter: %v %v", resp, err)

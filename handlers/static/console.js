@@ -93,6 +93,26 @@
   });
   showAnswer();
 
+  // Switching hotline applies that hotline's usual type, category and
+  // problem to the fields the operator has not set by hand.
+  var touched = {};
+  ["kind", "subject.category", "subject.problem"].forEach(function (n) {
+    Array.prototype.forEach.call(form.querySelectorAll('[name="' + n + '"]'), function (el) {
+      el.addEventListener("change", function (e) { if (e.isTrusted) touched[n] = true; });
+    });
+  });
+  var channel = field("channel");
+  if (channel) channel.addEventListener("change", function () {
+    var o = channel.options[channel.selectedIndex];
+    if (!o) return;
+    if (!touched["kind"] && o.dataset.kind) {
+      var r = form.querySelector('input[name="kind"][value="' + o.dataset.kind + '"]');
+      if (r) { r.checked = true; showAnswer(); }
+    }
+    if (!touched["subject.category"]) field("subject.category").value = o.dataset.category || "";
+    if (!touched["subject.problem"]) field("subject.problem").value = o.dataset.problem || "";
+  });
+
   // Ctrl+Enter saves from a text area (Enter there is a new line).
   form.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.tagName === "TEXTAREA") {
