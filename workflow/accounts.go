@@ -185,6 +185,12 @@ var errBadLogin = weiquan.Errorf(weiquan.EUnauthorized, "用户名或密码错�
 // username or from an address it refuses without checking the password, for
 // existing and unknown usernames alike.
 func (a *Accounts) Login(ctx context.Context, username, password, address string) (token string, u *weiquan.User, err error) {
+	// An empty field is a form sent too early, not a guess: no password is
+	// empty, so it is refused for every username alike and not counted
+	// against the throttle.
+	if strings.TrimSpace(username) == "" || password == "" {
+		return "", nil, errBadLogin
+	}
 	now := a.Now()
 	if a.throttle.locked(username, address, now) {
 		return "", nil, errThrottled
