@@ -54,6 +54,7 @@ func TestListsShowOnlyWhatThePersonMaySee(t *testing.T) {
 	if huli.UnitID != "amr-350206" {
 		t.Fatalf("second case went to %q: %s", huli.UnitID, r.body)
 	}
+	f.settle(t)
 
 	list := func(t *testing.T, who string, params url.Values) listResult {
 		t.Helper()
