@@ -620,7 +620,18 @@ type rulesData struct {
 	SampleErrors []string
 	Sample       sampleCase
 	Result       *workflow.Decision
-	Vocab        weiquan.Taxonomy
+	// Department is the result's department in Chinese.
+	Department string
+	Vocab      weiquan.Taxonomy
+}
+
+// departmentNames are routing's departments (workflow.Dept…) in Chinese.
+var departmentNames = map[string]string{
+	workflow.DeptConsumerProtection:   "消费者权益保护",
+	workflow.DeptFoodDrug:             "食品药品",
+	workflow.DeptQuality:              "质量监督",
+	workflow.DeptPrice:                "价格监督",
+	workflow.DeptIntellectualProperty: "知识产权",
 }
 
 func (s *Server) rulesPage(c *fiber.Ctx, status int, p Page, d rulesData) error {
@@ -676,6 +687,10 @@ func (s *Server) adminRulesDryRun(c *fiber.Ctx) error {
 			var dec workflow.Decision
 			if dec, err = s.Admin.DryRun(text, &draft); err == nil {
 				d.Result = &dec
+				d.Department = departmentNames[dec.Department]
+				if d.Department == "" {
+					d.Department = dec.Department
+				}
 				return s.rulesPage(c, fiber.StatusOK, Page{Flash: "试运行完成（规则未保存）"}, d)
 			}
 			err = rulesError(err)

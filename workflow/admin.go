@@ -15,7 +15,8 @@ package workflow
 // shipped defaults) is the base; what administrators changed is laid over
 // it, with one rule: whichever was changed last wins.
 //   - Rules and the default policy record a fingerprint of the configured
-//     value they replaced. If the configuration still says the same, the
+//     value they replaced (for rules: the WEIQUAN_RULES_FILE path and its
+//     text, or the shipped text). If the configuration still says the same, the
 //     administrator's version applies; if someone has since changed the file
 //     or the setting, the configuration applies and the start-up log and the
 //     admin page say that the administrator's version was set aside (it
@@ -153,7 +154,9 @@ func (a *Admin) Restore(ctx context.Context, base AdminBase) error {
 		source = SourceFile
 	}
 	a.base = RulesInfo{Name: base.RulesName, Text: base.RulesText, Source: source, ConfigFile: base.RulesFile}
-	a.baseFP = fingerprint(base.RulesText)
+	// The file's path counts too: configuring a file is a deliberate
+	// change even when it holds what the administrator started from.
+	a.baseFP = fingerprint(base.RulesFile + "\x00" + base.RulesText)
 	a.rules = a.base
 	a.defaultBase = base.DefaultPolicy
 	if a.defaultBase == "" {
@@ -320,7 +323,7 @@ func (a *Admin) SaveRules(ctx context.Context, text, by string) error {
 func (a *Admin) baseFPOrCurrent() string {
 	if a.baseFP == "" {
 		_, text := a.Router.Text()
-		return fingerprint(text)
+		return fingerprint("\x00" + text)
 	}
 	return a.baseFP
 }
