@@ -36,6 +36,7 @@ const (
 type otpRateDoc struct {
 	ID   string      `bson:"_id"`
 	Sent []time.Time `bson:"sent"` // within the last hour, oldest first
+	Last time.Time   `bson:"last"` // the newest of Sent, for PurgeOTP
 	Rev  int64       `bson:"rev"`
 }
 
@@ -67,6 +68,7 @@ func (s *Store) ReserveOTPSend(ctx context.Context, phone string, now time.Time,
 			return false, nil
 		}
 		d.Sent = append(d.Sent, weiquan.InShanghai(now))
+		d.Last = weiquan.InShanghai(now)
 		return true, nil
 	}, func(d *otpRateDoc) *int64 { return &d.Rev })
 	if err != nil {
@@ -166,4 +168,23 @@ func updateRev[D any](ctx context.Context, s *Store, coll *mongo.Collection, id 
 	}
 	return nil, weiquan.WrapError(weiquan.EUnavailable, msgOTPBusy,
 		fmt.Errorf("store: %s: still changing after %d attempts", op, maxMessageRetries))
+}
+
+// PurgeOTP deletes the codes that expired before before and the send
+// counters of numbers last sent a code before before, and returns how many
+// documents went: neither matters any more (pass a time at least an hour
+// ago, the counters' window).
+func (s *Store) PurgeOTP(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	for _, filter := range []bson.D{
+		{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: before}}}},
+		{{Key: "last", Value: bson.D{{Key: "$lt", Value: before}}}},
+	} {
+		res, err := s.otp.DeleteMany(ctx, filter)
+		if err != nil {
+			return n, storeError("purge codes", err)
+		}
+		n += res.DeletedCount
+	}
+	return n, nil
 }

@@ -71,6 +71,8 @@ type OTPStore interface {
 	UpdateOTP(ctx context.Context, key string, fn func(c *weiquan.OneTimeCode) (bool, error)) error
 	EnqueueOutbox(ctx context.Context, m weiquan.OutboxMessage) (weiquan.OutboxMessage, error)
 	GetCase(ctx context.Context, id string) (*weiquan.Case, error)
+	// PurgeOTP deletes codes expired and counters last used before before.
+	PurgeOTP(ctx context.Context, before time.Time) (int64, error)
 }
 
 // OTP issues and checks consumers' one-time SMS codes.
@@ -170,6 +172,26 @@ func (o *OTP) Request(ctx context.Context, phone, purpose, caseID, address strin
 		return fmt.Errorf("queue code SMS: %w", err)
 	}
 	return nil
+}
+
+// PurgeEvery deletes dead codes and idle send counters every period until
+// ctx ends, so the store holds only the last hour's numbers.
+func (o *OTP) PurgeEvery(ctx context.Context, period time.Duration) {
+	for {
+		// An hour's margin: a counter must outlive its window.
+		if n, err := o.Store.PurgeOTP(ctx, o.now().Add(-time.Hour)); err != nil {
+			if ctx.Err() == nil {
+				o.log().Error("purge one-time codes", "err", err)
+			}
+		} else if n > 0 {
+			o.log().Debug("purged one-time codes", "documents", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(period):
+		}
+	}
 }
 
 // otpWait carries the wait of a per-number limit for Retry-After.

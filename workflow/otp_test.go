@@ -400,3 +400,40 @@ func TestOTPSingleUseUnderConcurrency(t *testing.T) {
 		t.Errorf("the code opened %d times, want once", ok)
 	}
 }
+
+// Dead codes and idle counters are purged; a live code and a counter still
+// in its hour stay.
+func TestOTPPurge(t *testing.T) {
+	r := newOTPRig(t)
+	r.request(t, otpPhone, weiquan.PurposeFile, "")
+	r.advance(2 * time.Hour)
+	live := r.request(t, otpOther, weiquan.PurposeFile, "")
+	exists := func(phone string) bool {
+		err := r.st.UpdateOTP(context.Background(), weiquan.OneTimeCodeKey(phone, weiquan.PurposeFile, ""),
+			func(*weiquan.OneTimeCode) (bool, error) { return false, nil })
+		if err != nil && weiquan.ErrorCode(err) != weiquan.ENotFound {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	if !exists(otpPhone) || !exists(otpOther) {
+		t.Fatal("codes missing before the purge")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); r.otp.PurgeEvery(ctx, time.Millisecond) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for exists(otpPhone) {
+		if time.Now().After(deadline) {
+			t.Fatal("the code that died an hour and more ago is still stored")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if err := r.otp.Verify(context.Background(), otpOther, live, weiquan.PurposeFile, ""); err != nil {
+		t.Errorf("the live code was purged: %v", err)
+	}
+	// The live number's counter stayed: still limited.
+	wantCode(t, r.otp.Request(context.Background(), otpOther, weiquan.PurposeFile, "", otpAddress), weiquan.ERateLimited, "")
+}

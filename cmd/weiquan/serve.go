@@ -104,6 +104,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	a.otp = &workflow.OTP{Store: a.store, Key: otpKey, Compose: notifications.ComposeCode, Now: clock, Logger: log}
+	background.Go(func() { a.otp.PurgeEvery(bgCtx, time.Hour) })
 	app := handlers.New(handlers.Config{
 		SecureCookies:  secureCookies(cfg.PublicURL),
 		CSRFKey:        csrfKey,
