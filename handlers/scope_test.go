@@ -225,6 +225,10 @@ func TestRequestLimits(t *testing.T) {
 		{"new user with too many units", "POST", "/api/v1/admin/users", admin,
 			map[string]any{"username": "many", "password": testPassword, "role": "officer", "units": slices.Repeat([]string{"amr-350203"}, 51)},
 			422, "validation_failed", "units"},
+		{"account update with too many units", "PUT", "/api/v1/admin/users/u-off1", admin,
+			map[string]any{"role": "officer", "units": slices.Repeat([]string{"amr-350203"}, 51)}, 422, "validation_failed", "units"},
+		{"API token with too many units", "POST", "/api/v1/admin/tokens", admin,
+			map[string]any{"name": "many", "role": "officer", "units": slices.Repeat([]string{"amr-350203"}, 51)}, 422, "validation_failed", "units"},
 		{"routing explain of an oversized draft", "POST", "/api/v1/routing/explain", op,
 			map[string]any{"kind": "complaint", "title": long(5000)}, 422, "validation_failed", "title"},
 	}

@@ -110,6 +110,9 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	if err := decodeStrict(c.Body(), &req); err != nil {
 		return err
 	}
+	if len(req.Units) > maxUserUnits {
+		return weiquan.ValidationErrors{"units": {Code: "too_many", Message: fmt.Sprintf("一个令牌最多绑定 %d 个承办单位", maxUserUnits)}}.Err()
+	}
 	nt := workflow.NewToken{Name: req.Name, Role: req.Role, UnitIDs: req.Units}
 	if req.ExpiresAt != "" {
 		at, ok := parseExpiry(req.ExpiresAt)
