@@ -665,3 +665,55 @@ func authzPage(t *testing.T, e *env, method, path, token string, body any) respo
 	}
 	return p.post(t, path, form)
 }
+
+// TestStaffPagesEscapeEveryField stores script and attribute-breaking
+// payloads in every text field a person can type and checks that the
+// desk, the case page and the dashboard show them as text.
+func TestStaffPagesEscapeEveryField(t *testing.T) {
+	e := newEnv(t)
+	e.newUsers([3]string{"sup-xm", "supervisor", "dispatch-350200"})
+	const script, attr = `<script>alert(1)</script>`, `"><img src=x onerror=alert(2)>`
+	payload := func(s string) string { return s + script + attr }
+	op := e.login("op1")
+	cs := e.intake(op, func(m map[string]any) {
+		m["title"] = payload("标题")
+		m["description"] = payload("描述")
+		m["source"].(map[string]any)["call_id"] = "PBX" + attr
+		c := m["complainant"].(map[string]any)
+		c["name"], c["address"] = "张"+attr, payload("福州市鼓楼区")
+		r := m["respondent"].(map[string]any)
+		r["name"] = payload("厦门某某电器有限公司")
+		s := m["subject"].(map[string]any)
+		s["product"], s["brand"], s["model"] = payload("空调"), payload("格力"), payload("KFR")
+	})
+	off := e.login("off1")
+	if r := e.do("POST", "/api/v1/cases/"+cs.ID+"/actions/note", off, map[string]any{"version": 1, "note": payload("备注")}); r.status != 200 {
+		t.Fatalf("note: %d %s", r.status, r.body)
+	}
+	if r := e.do("POST", "/api/v1/cases/"+cs.ID+"/actions/return", off, map[string]any{"version": 2, "reason": payload("退回")}); r.status != 200 {
+		t.Fatalf("return: %d %s", r.status, r.body)
+	}
+	pages := []struct {
+		who, path string
+	}{
+		{"off1", "/desk/cases/" + cs.ID},
+		{"sup-xm", "/desk"},
+		{"sup-xm", "/desk/cases/" + cs.ID},
+		{"sup-xm", "/dashboard"},
+		{"sup-xm", "/desk?q=" + url.QueryEscape(script)},
+	}
+	for _, p := range pages {
+		r := e.pageAs(p.who).get(t, p.path)
+		if r.status != 200 {
+			t.Fatalf("%s as %s: %d %s", p.path, p.who, r.status, textOf(r.body))
+		}
+		for _, bad := range []string{"<script>alert", "<img src=x", "onerror=alert(2)>"} {
+			if bytes.Contains(r.body, []byte(bad)) {
+				t.Errorf("%s as %s: %q reached the page unescaped", p.path, p.who, bad)
+			}
+		}
+		if p.path != "/desk?q="+url.QueryEscape(script) && !bytes.Contains(r.body, []byte("&lt;script&gt;alert(1)&lt;/script&gt;")) {
+			t.Errorf("%s as %s: the payload is not shown as text", p.path, p.who)
+		}
+	}
+}
