@@ -19,6 +19,7 @@ type Searcher interface {
 	WaitForVersion(ctx context.Context, id string, version int64) error
 	// Stats and Trend count cases for the dashboard (search/stats.go).
 	Stats(ctx context.Context, q search.Query) (search.Stats, error)
+	Count(ctx context.Context, q search.Query) (uint64, error)
 	Trend(ctx context.Context, q search.Query, from time.Time, days int) (search.Trend, error)
 }
 

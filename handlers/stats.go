@@ -92,10 +92,8 @@ func (s *Server) summary(c *fiber.Ctx, q search.Query) (StatsSummary, error) {
 	}
 	count := func(mod func(q *search.Query)) (uint64, error) {
 		cq := q
-		cq.PageSize, cq.Sort = 1, search.SortCreated
 		mod(&cq)
-		res, err := s.Search.Search(ctx, cq)
-		return res.Total, err
+		return s.Search.Count(ctx, cq)
 	}
 	if out.Overdue, err = count(func(q *search.Query) { q.Overdue, q.Now = true, s.Accounts.Now() }); err != nil {
 		return out, err

@@ -207,3 +207,20 @@ func (ix *Index) Trend(ctx context.Context, q Query, from time.Time, days int) (
 	}
 	return out, nil
 }
+
+// Count is the number of cases q matches, without reading any of them: no
+// sort key or stored field is touched, which a one-item page would still do
+// for every match.
+func (ix *Index) Count(ctx context.Context, q Query) (uint64, error) {
+	c, err := ix.compile(q)
+	if err != nil || c.nothing {
+		return 0, err
+	}
+	req := bleve.NewSearchRequestOptions(c.q, 0, 0, false)
+	req.Score = bleve.ScoreNone
+	res, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return 0, unavailable(fmt.Errorf("count: %w", err))
+	}
+	return res.Total, nil
+}

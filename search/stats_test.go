@@ -124,3 +124,21 @@ func TestTrendCountsDays(t *testing.T) {
 		t.Fatal("the sample has no case in the window: the test proves nothing")
 	}
 }
+
+func TestCountAgreesWithSearch(t *testing.T) {
+	ix, _ := newTestIndex(t, sampleCases(300, 13))
+	ctx := context.Background()
+	for _, q := range []Query{{}, {Status: []string{"registered"}}, {Overdue: true, Now: testNow}, {Scope: []string{}}, {Text: "空调"}} {
+		n, err := ix.Count(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := ix.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != res.Total {
+			t.Errorf("%+v: Count %d, Search total %d", q, n, res.Total)
+		}
+	}
+}
