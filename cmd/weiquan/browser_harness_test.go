@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -504,5 +505,23 @@ func assertAccessible(t testing.TB, ctx context.Context, where string) {
 	}
 	for _, p := range problems {
 		t.Errorf("%s: %s", where, p)
+	}
+}
+
+// waitText waits (up to 15 s) until the first element matching sel contains
+// want — for text a script fills in after a request — and returns the text.
+func waitText(t testing.TB, ctx context.Context, sel, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+			`(() => { const el = document.querySelector(`+strconv.Quote(sel)+`); return el ? el.textContent : ""; })()`))
+		if err == nil && strings.Contains(got, want) {
+			return strings.TrimSpace(got)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never showed %q (last: %q, %v)", sel, want, got, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
