@@ -185,6 +185,9 @@ func NewDispatcher(st Store, subscribe func() Feed, sender Sender, o Options) *D
 	d := &Dispatcher{st: st, subscribe: subscribe, sender: sender, o: o, log: o.Logger.With("component", "sms"),
 		limiter: limiter{max: o.PerNumberPerHour, window: time.Hour}}
 	d.sched.init()
+	if o.Exclusive {
+		d.sched.track()
+	}
 	d.jitter = func(b time.Duration) time.Duration {
 		// Half fixed, half random: retries of many messages after an outage
 		// spread out instead of arriving together.
@@ -293,6 +296,7 @@ func (d *Dispatcher) follow(ctx context.Context, feed Feed) {
 			return
 		}
 		for _, id := range ids {
+			d.sched.written(id)
 			d.sched.add(id, time.Time{})
 		}
 		d.sched.poke()
@@ -367,8 +371,19 @@ func (d *Dispatcher) scan(ctx context.Context, since time.Time, first bool) (int
 		}
 		if owes {
 			n++
+			if first && d.o.Exclusive {
+				d.sched.keep(c)
+			}
 			d.sched.add(c.ID, time.Time{})
+			if n%scanPoke == 0 {
+				// Start sending while the scan goes on: after a restart with
+				// a backlog the scan reads every case, which takes a while.
+				d.sched.poke()
+			}
 		}
+	}
+	if first {
+		d.sched.scanned()
 	}
 	d.sched.poke()
 	return n, nil
@@ -423,6 +438,9 @@ func (d *Dispatcher) process(ctx, workCtx context.Context, id string) time.Time 
 func (d *Dispatcher) claimNext(ctx context.Context, id string, fresh *weiquan.Case, now time.Time) (c *weiquan.Case, claimed *weiquan.Message, next time.Time, err error) {
 	if d.o.Exclusive {
 		c = fresh
+		if c == nil {
+			c = d.sched.take(id)
+		}
 		if c == nil {
 			if c, err = d.st.GetCase(ctx, id); err != nil {
 				return nil, nil, time.Time{}, err
@@ -815,12 +833,13 @@ func (l *limiter) sweep(now time.Time) {
 
 // schedule is the set of cases with owed messages and when to look at each.
 type schedule struct {
-	mu     sync.Mutex
-	at     map[string]time.Time // case → when due; zero is now
-	wakes  wakeHeap             // may hold stale entries, skipped when popped
-	busy   map[string]bool      // being worked on
-	again  map[string]bool      // written while busy: look again when done
-	signal chan struct{}        // holds a token when something changed
+	mu        sync.Mutex
+	at        map[string]time.Time // case → when due; zero is now
+	wakes     wakeHeap             // may hold stale entries, skipped when popped
+	busy      map[string]bool      // being worked on
+	again     map[string]bool      // written while busy: look again when done
+	signal    chan struct{}        // holds a token when something changed
+	snapshots                      // cases as the start-up scan read them (snapshot.go)
 }
 
 func (s *schedule) init() {
