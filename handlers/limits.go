@@ -45,6 +45,22 @@ func (s *Server) limitByAddress(name string, n int, per time.Duration) fiber.Han
 	}
 }
 
+// withTrustedProxies makes c.IP() the client's address behind the given
+// reverse proxies: the X-Real-IP header, believed only on a connection from
+// one of them (a client elsewhere sending it is ignored). X-Forwarded-For is
+// not used: fiber takes its first entry, which the client writes, so anyone
+// could pick a fresh address for every request and never be limited.
+func withTrustedProxies(fc fiber.Config, proxies []string) fiber.Config {
+	if len(proxies) == 0 {
+		return fc
+	}
+	fc.EnableTrustedProxyCheck = true
+	fc.TrustedProxies = proxies
+	fc.ProxyHeader = "X-Real-IP"
+	fc.EnableIPValidation = true
+	return fc
+}
+
 // now is the clock of the handlers: the accounts' (a test's clock), else
 // the real one.
 func (s *Server) now() time.Time {

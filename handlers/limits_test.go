@@ -128,3 +128,58 @@ func TestRateLimiterForgetsIdleClients(t *testing.T) {
 		t.Errorf("after two idle windows the limiter holds %d clients, want 1", n)
 	}
 }
+
+// TestLimitByAddressBehindAProxy: behind a trusted proxy each client is
+// limited by the address the proxy reports; a client that is not the proxy
+// cannot choose its address by sending the header itself.
+func TestLimitByAddressBehindAProxy(t *testing.T) {
+	clk := &limitClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	s := &Server{log: slog.New(slog.DiscardHandler), Deps: Deps{Accounts: &workflow.Accounts{Now: clk.Now}}}
+	app := fiber.New(withTrustedProxies(fiber.Config{ErrorHandler: s.errorHandler, DisableStartupMessage: true}, []string{"127.0.0.1"}))
+	app.Post("/limited", s.limitByAddress("test", 2, time.Minute), func(c *fiber.Ctx) error {
+		return c.SendString(c.IP())
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(func() { _ = app.Shutdown() })
+	url := "http://" + ln.Addr().String() + "/limited"
+	post := func(t *testing.T, from, realIP string) (int, string) {
+		t.Helper()
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
+		cl := &http.Client{Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}, Timeout: 5 * time.Second}
+		req, _ := http.NewRequest("POST", url, nil)
+		if realIP != "" {
+			req.Header.Set("X-Real-IP", realIP)
+		}
+		resp, err := cl.Do(req)
+		if err != nil {
+			t.Skipf("loopback address not usable here: %v", err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	steps := []struct {
+		from, realIP string
+		status       int
+		seenAs       string
+	}{
+		{"127.0.0.1", "203.0.113.5", 200, "203.0.113.5"},
+		{"127.0.0.1", "203.0.113.5", 200, "203.0.113.5"},
+		{"127.0.0.1", "203.0.113.5", 429, ""},
+		{"127.0.0.1", "203.0.113.6", 200, "203.0.113.6"}, // another client behind the proxy
+		{"127.0.0.1", "not an address", 200, "127.0.0.1"},
+		{"127.0.0.2", "198.51.100.1", 200, "127.0.0.2"}, // not the proxy: the header is ignored
+		{"127.0.0.2", "198.51.100.2", 200, "127.0.0.2"},
+		{"127.0.0.2", "198.51.100.3", 429, ""},
+	}
+	for i, st := range steps {
+		status, body := post(t, st.from, st.realIP)
+		if status != st.status || (st.seenAs != "" && body != st.seenAs) {
+			t.Errorf("step %d (from %s, X-Real-IP %q): %d %q, want %d %q", i+1, st.from, st.realIP, status, body, st.status, st.seenAs)
+		}
+	}
+}

@@ -29,6 +29,9 @@ type Config struct {
 	SecureCookies bool
 	// RequestTimeout bounds the work of one request.
 	RequestTimeout time.Duration
+	// TrustedProxies are the reverse proxies whose X-Real-IP header names
+	// the client (WEIQUAN_TRUSTED_PROXIES; limits.go).
+	TrustedProxies []string
 	Logger         *slog.Logger
 	// TrackURL is the tracking link of a case, {id} standing for its number
 	// (WEIQUAN_TRACK_URL); default /track?id={id}.
@@ -95,7 +98,7 @@ func New(cfg Config, deps Deps) *fiber.App {
 		panic(err)
 	}
 	s.pages = pages
-	app := fiber.New(fiber.Config{
+	app := fiber.New(withTrustedProxies(fiber.Config{
 		AppName:               "weiquan",
 		BodyLimit:             1 << 20,
 		ReadTimeout:           30 * time.Second,
@@ -103,7 +106,7 @@ func New(cfg Config, deps Deps) *fiber.App {
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
-	})
+	}, cfg.TrustedProxies))
 	app.Use(s.recoverer, s.accessLog, s.csrfProtect)
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type Config struct {
 	SessionIdle    time.Duration
 	SessionMaxAge  time.Duration
 	RequestTimeout time.Duration
+	TrustedProxies []string
 	PhoneHashKey   string
 	PIIKeys        string
 	OTPKey         string
@@ -149,6 +151,18 @@ var settings = []setting{
 	{"WEIQUAN_TWILIO_API_URL", notifications.DefaultTwilioBaseURL, "Twilio API base URL (a local fake for development: weiquan twilio-fake)", false,
 		func(c *Config, v string) error { c.Twilio.BaseURL = strings.TrimRight(v, "/"); return nil }},
 	{"WEIQUAN_REQUEST_TIMEOUT", "15s", "upper bound on the work of one request", false, durationInto(func(c *Config) *time.Duration { return &c.RequestTimeout })},
+	{"WEIQUAN_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of the reverse proxies in front of weiquan; a request from one of them counts as coming from its X-Real-IP header, which the proxy must set (nginx: proxy_set_header X-Real-IP $remote_addr); unset means the connecting address", false,
+		func(c *Config, v string) error {
+			for _, p := range splitPaths(v) {
+				if net.ParseIP(p) == nil {
+					if _, _, err := net.ParseCIDR(p); err != nil {
+						return fmt.Errorf("%q is neither an IP address nor a CIDR range", p)
+					}
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+			return nil
+		}},
 }
 
 func durationInto(field func(*Config) *time.Duration) func(*Config, string) error {

@@ -489,6 +489,7 @@ func TestConfigErrorsNameEveryBadSetting(t *testing.T) {
 		"WEIQUAN_ADMIN_PASSWORD":  "short",
 		"WEIQUAN_PUBLIC_URL":      "ftp://x",
 		"WEIQUAN_REQUEST_TIMEOUT": "-1s",
+		"WEIQUAN_TRUSTED_PROXIES": "10.0.0.1,proxy.example",
 	}
 	_, _, err := loadConfig(func(k string) string { return bad[k] })
 	if err == nil {

@@ -110,6 +110,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		CSRFKey:        csrfKey,
 		TrackURL:       cfg.TrackURL,
 		RequestTimeout: cfg.RequestTimeout,
+		TrustedProxies: cfg.TrustedProxies,
 		Logger:         log,
 	}, a.deps())
 
