@@ -102,6 +102,9 @@ func (in *Intake) flagStored(ctx context.Context, id string, n int, now time.Tim
 		raiseCluster(next, n, now)
 		next.UpdatedAt = now
 		err = st.SaveCase(ctx, next, cur.Version)
+		if err == nil {
+			auditEvents(ctx, in.Audit, SystemActor, cur, next)
+		}
 		if weiquan.ErrorCode(err) != weiquan.EConflict {
 			return err
 		}
