@@ -125,19 +125,24 @@ func TestAdminUsersAPI(t *testing.T) {
 	})
 
 	t.Run("role and units take effect on the next request", func(t *testing.T) {
+		// The dashboard's numbers are for supervisors: the officer's session,
+		// cached for a few seconds, must not keep the old role.
+		if r := e.do("GET", "/api/v1/stats/summary", officer, nil); r.status != 403 {
+			t.Fatalf("an officer reads the dashboard numbers: %d", r.status)
+		}
 		r := e.do("PUT", "/api/v1/admin/users/u-off1", admin, map[string]any{"role": "supervisor", "units": []string{"amr-350200"}})
 		if r.status != 200 {
 			t.Fatalf("got %d: %s", r.status, r.body)
 		}
-		// A supervisor may assign; an officer may not: the session's cached
-		// user was dropped.
 		u, err := e.store.GetUser(context.Background(), "u-off1")
 		if err != nil || u.Role != weiquan.RoleSupervisor || strings.Join(u.UnitIDs, ",") != "amr-350200" {
 			t.Fatalf("stored %+v %v", u, err)
 		}
-		me := e.do("GET", "/api/v1/admin/users", officer, nil)
-		if me.status != 403 {
-			t.Errorf("still not an admin: %d", me.status)
+		if r := e.do("GET", "/api/v1/stats/summary", officer, nil); r.status != 200 {
+			t.Errorf("the same session after the change to supervisor: %d, want 200", r.status)
+		}
+		if r := e.do("GET", "/api/v1/admin/users", officer, nil); r.status != 403 {
+			t.Errorf("still not an admin: %d", r.status)
 		}
 	})
 
@@ -180,9 +185,7 @@ func TestAdminUsersAPI(t *testing.T) {
 	mustAudit(t, e, "u-admin1", "user_updated", "password_reset")
 }
 
-func TestAdminUnitsAPI(t *testing.T) {
-	e := newEnv(t)
-	admin := e.newAdmin()
+func adminUnitsAPI(t *testing.T, e *env, admin string) {
 	op := e.login("op1")
 	member := func(m map[string]any) {
 		m["respondent"].(map[string]any)["uscc"] = "91350203MA8ADMN01W"
@@ -281,9 +284,7 @@ func rulesWith(rule string) string {
 	return text[:i+1] + rule + "\n" + text[i+1:]
 }
 
-func TestAdminRulesAPI(t *testing.T) {
-	e := newEnv(t)
-	admin := e.newAdmin()
+func adminRulesAPI(t *testing.T, e *env, admin string) {
 	op := e.login("op1")
 	route := func() weiquan.Case {
 		r := e.do("POST", "/api/v1/cases", op, validComplaint())
@@ -380,9 +381,7 @@ func TestAdminRulesAPI(t *testing.T) {
 	mustAudit(t, e, "u-admin1", "rules_saved")
 }
 
-func TestAdminPoliciesAPI(t *testing.T) {
-	e := newEnv(t)
-	admin := e.newAdmin()
+func adminPoliciesAPI(t *testing.T, e *env, admin string) {
 	op := e.login("op1")
 	before := e.intake(op, nil)
 
@@ -430,4 +429,15 @@ func TestAdminPoliciesAPI(t *testing.T) {
 		t.Errorf("operator: %d", r.status)
 	}
 	mustAudit(t, e, "u-admin1", "policy_added", "default_policy_set")
+}
+
+// TestAdminConfigAPI: units, routing rules and deadline policies over the
+// API, in one environment (each change is checked on the cases routed
+// after it).
+func TestAdminConfigAPI(t *testing.T) {
+	e := newEnv(t)
+	admin := e.newAdmin()
+	t.Run("units", func(t *testing.T) { adminUnitsAPI(t, e, admin) })
+	t.Run("rules", func(t *testing.T) { adminRulesAPI(t, e, admin) })
+	t.Run("policies", func(t *testing.T) { adminPoliciesAPI(t, e, admin) })
 }

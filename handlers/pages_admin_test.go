@@ -42,9 +42,7 @@ func mustLabelEveryInput(t *testing.T, where string, body []byte) {
 	}
 }
 
-func TestAdminPagesRefused(t *testing.T) {
-	e := newEnv(t)
-	e.newAdmin()
+func adminPagesRefused(t *testing.T, e *env) {
 	anon := e.anonymousPages()
 	officer := e.pageAs("off1")
 	operator := e.pageAs("op1")
@@ -74,9 +72,7 @@ func TestAdminPagesRefused(t *testing.T) {
 	}
 }
 
-func TestAdminPagesRender(t *testing.T) {
-	e := newEnv(t)
-	e.newAdmin()
+func adminPagesRender(t *testing.T, e *env) {
 	msg := weiquan.Message{Template: "otp", To: "+8613912345678", Body: "【消费维权】验证码 123456，5 分钟内有效。", Segments: 1}
 	if _, err := e.store.AppendSMSLog(context.Background(), "", msg, e.clock.Now()); err != nil {
 		t.Fatal(err)
@@ -114,9 +110,7 @@ func TestAdminPagesRender(t *testing.T) {
 	}
 }
 
-func TestAdminPagesUsers(t *testing.T) {
-	e := newEnv(t)
-	e.newAdmin()
+func adminPagesUsers(t *testing.T, e *env) {
 	admin := e.pageAs("admin1")
 
 	r := admin.post(t, "/admin/users", url.Values{"username": {"BAD NAME"}, "password": {"short"}, "role": {"officer"}})
@@ -171,9 +165,7 @@ func TestAdminPagesUsers(t *testing.T) {
 	mustAudit(t, e, "u-admin1", "user_created", "user_updated", "password_reset")
 }
 
-func TestAdminPagesTokens(t *testing.T) {
-	e := newEnv(t)
-	e.newAdmin()
+func adminPagesTokens(t *testing.T, e *env) {
 	admin := e.pageAs("admin1")
 	if r := admin.post(t, "/admin/tokens", url.Values{"name": {""}, "role": {"operator"}}); r.status != 422 {
 		t.Errorf("nameless token: %d", r.status)
@@ -206,9 +198,7 @@ func TestAdminPagesTokens(t *testing.T) {
 	mustContain(t, "after revoke", admin.get(t, "/admin/tokens?ok=token_revoked"), "API 令牌已撤销", "已撤销")
 }
 
-func TestAdminPagesUnits(t *testing.T) {
-	e := newEnv(t)
-	e.newAdmin()
+func adminPagesUnits(t *testing.T, e *env) {
 	admin := e.pageAs("admin1")
 	form := url.Values{"id": {"station-350203-page"}, "name": {"<script>alert(1)</script>思明测试服务站"}, "type": {"station"},
 		"division_code": {"350203"}, "parent_id": {"amr-350203"}, "members": {"91350203MA8ADMN020\n"}, "deadline_days": {"5"}}
@@ -239,9 +229,7 @@ func TestAdminPagesUnits(t *testing.T) {
 	mustAudit(t, e, "u-admin1", "unit_saved")
 }
 
-func TestAdminPagesRules(t *testing.T) {
-	e := newEnv(t)
-	e.newAdmin()
+func adminPagesRules(t *testing.T, e *env) {
 	admin := e.pageAs("admin1")
 	op := e.login("op1")
 	moved := rulesWith("rule page-test: kind=complaint division=350203 -> track=agency unit=amr-350206")
@@ -291,9 +279,7 @@ func TestAdminPagesRules(t *testing.T) {
 	mustContain(t, "after save", admin.get(t, "/admin/rules?ok=rules"), "分派规则已保存并立即生效", "管理员 u-admin1", "page-test")
 }
 
-func TestAdminPagesPolicies(t *testing.T) {
-	e := newEnv(t)
-	e.newAdmin()
+func adminPagesPolicies(t *testing.T, e *env) {
 	admin := e.pageAs("admin1")
 	op := e.login("op1")
 	bad := strings.Replace(samplePolicy("order121-page"), `"mediate_days": 30`, `"mediate_days": "thirty"`, 1)
@@ -313,4 +299,22 @@ func TestAdminPagesPolicies(t *testing.T) {
 		t.Errorf("new case policy %q", c.Policy)
 	}
 	mustContain(t, "policies", admin.get(t, "/admin/policies?ok=default"), "默认时限政策已更改", "order121-page", "管理员载入")
+}
+
+// TestAdminPages walks every admin page in one environment: refusals first,
+// then each page as the administrator sees it, then the changes each form
+// makes (later steps see the earlier ones' changes).
+func TestAdminPages(t *testing.T) {
+	e := newEnv(t)
+	e.newAdmin()
+	for _, step := range []struct {
+		name string
+		run  func(*testing.T, *env)
+	}{
+		{"refused", adminPagesRefused}, {"render", adminPagesRender}, {"users", adminPagesUsers},
+		{"tokens", adminPagesTokens}, {"units", adminPagesUnits}, {"rules", adminPagesRules},
+		{"policies", adminPagesPolicies},
+	} {
+		t.Run(step.name, func(t *testing.T) { step.run(t, e) })
+	}
 }
