@@ -10,6 +10,10 @@ import (
 	"weiquan"
 )
 
+// AuditConsumer is the actor and role of the audit entries of consumers,
+// who have no account: their address tells them apart.
+const AuditConsumer = "consumer"
+
 // Auditor appends to the audit trail (store.Store.InsertAudit). Intake and
 // the Engine record every change they make through it; nil records nothing
 // (tests of the state machine alone).
@@ -26,6 +30,10 @@ func auditRecord(ctx context.Context, a Auditor, actor weiquan.Actor, caseID, ac
 	}
 	e := &weiquan.AuditEntry{At: at, ActorID: actorName(actor), Role: actor.Role, Address: actor.Address,
 		CaseID: caseID, Action: action, Detail: detail}
+	if actor.UserID == "" && actor.Role == "" && actor.Address != "" {
+		// No account and a client address: a consumer filing online.
+		e.ActorID, e.Role = AuditConsumer, AuditConsumer
+	}
 	// The request may have been cancelled the moment the case was saved;
 	// the trail is written regardless.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

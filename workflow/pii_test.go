@@ -135,6 +135,15 @@ func TestRegisterSealsIDNumberAndAudits(t *testing.T) {
 		}
 	}
 
+	// A consumer filing online has no account: the entry names them by
+	// their address.
+	if _, err := f.intake.RegisterAt(ctx, weiquan.Actor{Address: "203.0.113.9"}, machineDraft(t, weiquan.KindComplaint), f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if e := audit.entries[len(audit.entries)-1]; e.ActorID != AuditConsumer || e.Address != "203.0.113.9" {
+		t.Errorf("consumer's entry %+v", e)
+	}
+
 	// Without keys an ID number is refused, and nothing is stored.
 	f.intake.Keys = nil
 	if _, err := f.intake.RegisterAt(ctx, op, draft, f.clock.Now()); weiquan.ErrorCode(err) != weiquan.EUnavailable {
