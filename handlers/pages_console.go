@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -162,7 +161,7 @@ func (s *Server) consoleSave(c *fiber.Ctx) error {
 		return again(status, msg, fields, consoleData{})
 	}
 	key := a.UserID + "|" + form.FormKey
-	if id, release := s.forms.claim(key, time.Now()); release == nil {
+	if id, release := s.forms.claim(key, s.now()); release == nil {
 		return c.Redirect("/console/cases/"+id, fiber.StatusSeeOther)
 	} else {
 		saved := ""

@@ -127,7 +127,7 @@ func (s *Server) fileSubmit(kind weiquan.Kind) fiber.Handler {
 		// The form's key: a second post of the same form (double tap,
 		// reload) goes to the case the first one filed.
 		key := "public|" + form.FormKey
-		id, release := s.forms.claim(key, time.Now())
+		id, release := s.forms.claim(key, s.now())
 		if release == nil {
 			return c.Redirect("/track/"+id, fiber.StatusSeeOther)
 		}
