@@ -102,6 +102,9 @@ func (s *Server) adminUpdateUser(c *fiber.Ctx) error {
 	if len(req.Units) > maxUserUnits {
 		return weiquan.ValidationErrors{"units": {Code: "too_many", Message: fmt.Sprintf("一个用户最多绑定 %d 个承办单位", maxUserUnits)}}.Err()
 	}
+	if len(req.Units) > maxUserUnits {
+		return weiquan.ValidationErrors{"units": {Code: "too_many", Message: fmt.Sprintf("一个用户最多绑定 %d 个承办单位", maxUserUnits)}}.Err()
+	}
 	u, err := s.updateUser(c, c.Params("id"), workflow.UserAccess{Role: req.Role, UnitIDs: req.Units, Disabled: req.Disabled})
 	if err != nil {
 		return err

@@ -116,12 +116,12 @@ func (s *Server) adminHome(c *fiber.Ctx) error {
 		return err
 	}
 	type summary struct {
-		Users, Disabled             int
-		Tokens                      int
-		Stations, Arbitration, ODR  int
-		Rules                       workflow.RulesInfo
-		DefaultPolicy               workflow.Policy
-		TokensOn, SMSLog, HasAdmins bool
+		Users, Disabled            int
+		Tokens                     int
+		Stations, Arbitration, ODR int
+		Rules                      workflow.RulesInfo
+		DefaultPolicy              workflow.Policy
+		TokensOn, SMSLog           bool
 	}
 	sum := summary{Users: len(users), Rules: s.Admin.Rules(), DefaultPolicy: s.Admin.Policies.Default(),
 		TokensOn: s.Tokens != nil, SMSLog: s.SMS.Log != nil}
