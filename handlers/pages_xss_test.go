@@ -120,6 +120,29 @@ func TestPagesEscapeEveryField(t *testing.T) {
 			assertEscaped(t, "desk queue", offb.get(t, "/desk"), p, true)
 			assertEscaped(t, "desk case page", offb.get(t, "/desk/cases/"+id), p, true)
 			assertEscaped(t, "dashboard", newFormBrowser(e, admin).get(t, "/dashboard"), p, false)
+
+			// The administrator's pages: a unit named with the payload, the
+			// SMS log (messages about the case), the accounts.
+			ab := newFormBrowser(e, admin)
+			r = e.do("PUT", "/api/v1/admin/units/station-350203-xss", admin, sampleStation("服务站"+p))
+			unitShown := r.status == 200 || r.status == 201
+			if !unitShown && r.status != 422 {
+				t.Errorf("a unit named with markup: %d %s", r.status, r.body)
+			}
+			assertEscaped(t, "admin units", ab.get(t, "/admin/units"), p, unitShown)
+			if unitShown {
+				assertEscaped(t, "admin unit form", ab.get(t, "/admin/units/edit?id=station-350203-xss"), p, true)
+			}
+			t.Logf("a unit named with markup is stored: %v", unitShown)
+			for _, path := range []string{"/admin", "/admin/users", "/admin/sms", "/admin/tokens", "/admin/rules", "/admin/policies"} {
+				r := ab.get(t, path)
+				if r.status != 200 {
+					t.Errorf("admin page %s: %d", path, r.status)
+				}
+				assertEscaped(t, "admin page "+path, r, p, false)
+			}
+			// The desk's case page lists units to send the case to.
+			assertEscaped(t, "desk case page with the unit", offb.get(t, "/desk/cases/"+id), p, true)
 		})
 	}
 }
