@@ -4,8 +4,10 @@ import "slices"
 
 // Trail is every unit that has held the case, oldest first, the current one
 // included (Case.UnitTrail): a unit that once handled a case may still read
-// it, read-only. Cases stored before the trail was kept have none; for them
-// the unit holding the case now is the whole trail.
+// it, read-only. The workflow drops an ODR enterprise (the respondent
+// itself) from it once the case has moved on. Cases stored before the trail
+// was kept have none; for them the unit holding the case now is the whole
+// trail.
 func (c *Case) Trail() []string {
 	if len(c.UnitTrail) > 0 {
 		if c.UnitID == "" || slices.Contains(c.UnitTrail, c.UnitID) {

@@ -451,6 +451,7 @@ func (e *Engine) machineApply(ctx context.Context, c *weiquan.Case, actor weiqua
 	// Every change of unit (routing, assign, return, escalate, reopen) passes
 	// here: the unit now holding the case joins its trail.
 	s.c.NoteUnit(c)
+	e.Units.keepReadableTrail(s.c)
 	s.c.UpdatedAt = now
 	if e.Owe != nil {
 		s.c.Messages = append(s.c.Messages, e.Owe(s.c, rule.action, now)...)

@@ -60,6 +60,20 @@ func (u *unitSet) under(x *weiquan.Unit, ids []string) bool {
 	return false
 }
 
+// keepReadableTrail drops from c's trail the ODR enterprises that no longer
+// hold it. An enterprise is the respondent itself: while it has the case it
+// settles it with the consumer, but once the case has gone on to an agency
+// (escalation, a manual reassignment) what the agency does about the
+// enterprise is not for the enterprise to read. The timeline still records
+// that it held the case.
+func (u *Units) keepReadableTrail(c *weiquan.Case) {
+	set := u.set()
+	c.UnitTrail = slices.DeleteFunc(c.UnitTrail, func(id string) bool {
+		x := set.unit(id)
+		return id != c.UnitID && x != nil && x.Type == weiquan.UnitEnterprise
+	})
+}
+
 // CanRead reports whether a may see case c: operators and administrators
 // every case; officers and supervisors a case held now, or once, by a unit
 // in their scope (a unit that once held a case keeps reading it: it may be

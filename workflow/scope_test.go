@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"weiquan"
@@ -65,10 +66,27 @@ func TestUnitTrail(t *testing.T) {
 	t.Run("ODR escalation", func(t *testing.T) {
 		c := f.state(t, "odr")
 		check(t, c, "odr-xiamen-youxuan")
-		c = f.act(t, c, machineOfficer(c), ActionEscalate, ActionRequest{})
-		check(t, c, "odr-xiamen-youxuan", c.UnitID)
+		enterprise := machineOfficer(c)
+		if !f.units.CanRead(enterprise, c) {
+			t.Error("the enterprise holding the case may not read it")
+		}
+		c = f.act(t, c, enterprise, ActionEscalate, ActionRequest{})
 		if c.UnitID == "odr-xiamen-youxuan" {
 			t.Fatal("escalation left the case with the enterprise")
+		}
+		// The enterprise is the respondent: once the agency has the case,
+		// it no longer reads it (the timeline still says it held it).
+		check(t, c, c.UnitID)
+		if f.units.CanRead(enterprise, c) {
+			t.Error("the enterprise still reads the case the agency now handles")
+		}
+		odr, _ := f.units.Get("odr-xiamen-youxuan")
+		var notes []string
+		for _, ev := range c.Events {
+			notes = append(notes, ev.Note)
+		}
+		if !strings.Contains(strings.Join(notes, "\n"), odr.Name) {
+			t.Errorf("the timeline does not name the enterprise %s: %v", odr.Name, notes)
 		}
 	})
 
