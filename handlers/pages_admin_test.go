@@ -1,7 +1,11 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -299,6 +303,30 @@ func adminPagesPolicies(t *testing.T, e *env) {
 		t.Errorf("new case policy %q", c.Policy)
 	}
 	mustContain(t, "policies", admin.get(t, "/admin/policies?ok=default"), "默认时限政策已更改", "order121-page", "管理员载入")
+
+	// The file can be uploaded too (multipart, the token in the form).
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	token := csrfInPage.FindSubmatch(admin.get(t, "/admin/policies").body)
+	_ = mw.WriteField("_csrf", string(token[1]))
+	_ = mw.WriteField("policy", "")
+	fw, _ := mw.CreateFormFile("file", "order121-upload.json")
+	_, _ = fw.Write([]byte(samplePolicy("order121-upload")))
+	_ = mw.Close()
+	req := httptest.NewRequest("POST", "/admin/policies", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.AddCookie(&http.Cookie{Name: "weiquan_session", Value: admin.session})
+	resp, err := e.app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 303 {
+		t.Fatalf("upload: %d", resp.StatusCode)
+	}
+	if _, err := e.engine.Policies.Get("order121-upload"); err != nil {
+		t.Errorf("the uploaded policy is not loaded: %v", err)
+	}
 }
 
 // TestAdminPages walks every admin page in one environment: refusals first,
