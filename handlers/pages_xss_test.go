@@ -141,6 +141,32 @@ func TestPagesEscapeEveryField(t *testing.T) {
 				}
 				assertEscaped(t, "admin page "+path, r, p, false)
 			}
+			// Every page there is, as each kind of staff member, the case's
+			// number standing for :id: a page added later is covered too.
+			if r := e.do("POST", "/api/v1/admin/users", admin, map[string]any{"username": "xss-sup", "password": testPassword,
+				"role": "supervisor", "units": []string{"amr-350200"}}); r.status != 201 {
+				t.Fatalf("supervisor: %d %s", r.status, r.body)
+			}
+			sup := newFormBrowser(e, e.login("xss-sup"))
+			swept := 0
+			for _, rt := range e.app.GetRoutes(true) {
+				if rt.Method != "GET" || strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/static") ||
+					strings.HasPrefix(rt.Path, "/hooks/") || rt.Path == "/healthz" || rt.Path == "/readyz" {
+					continue
+				}
+				path := strings.ReplaceAll(rt.Path, ":id", id)
+				if strings.Contains(path, ":") {
+					continue
+				}
+				for who, br := range map[string]*formBrowser{"operator": ob, "officer": offb, "supervisor": sup, "admin": ab} {
+					assertEscaped(t, who+" "+path, br.get(t, path), p, false)
+				}
+				swept++
+			}
+			if swept < 10 {
+				t.Errorf("only %d pages swept", swept)
+			}
+			t.Logf("swept %d pages as four roles", swept)
 			// The desk's case page lists units to send the case to.
 			assertEscaped(t, "desk case page with the unit", offb.get(t, "/desk/cases/"+id), p, true)
 		})
