@@ -119,6 +119,14 @@ func TestConsoleWithoutJavaScript(t *testing.T) {
 	earlier := e.intake(op, nil)
 	b := newFormBrowser(e, op)
 
+	// The phone system's link, followed by a browser not signed in, comes
+	// back to the same link after signing in.
+	anon := newFormBrowser(e, "")
+	if r := anon.get(t, "/console?caller=13800138000&call_id=PBX-7"); r.status != 303 ||
+		r.header.Get("Location") != "/login?next="+url.QueryEscape("/console?caller=13800138000&call_id=PBX-7") {
+		t.Errorf("caller link without a session: %d %s", r.status, r.header.Get("Location"))
+	}
+
 	r := b.get(t, "/console?caller=13800138000&call_id=PBX-7")
 	if r.status != 200 {
 		t.Fatalf("console: %d %s", r.status, r.body)
