@@ -8,7 +8,8 @@ package workflow
 // change builds a complete new snapshot (a unitSet, a ruleSet parsed
 // against it), validates it, stores it, and only then swaps it in with one
 // atomic pointer store each; a reader sees the old set or the new one,
-// never a mixture. Changes themselves are serialised by Admin.mu.
+// never a mixture. Changes themselves are serialised by Admin.mu. Other
+// instances sharing the database apply them at their next Refresh.
 //
 // Start-up (Restore). The configuration (WEIQUAN_UNITS_FILE,
 // WEIQUAN_RULES_FILE, WEIQUAN_POLICY_FILES, WEIQUAN_DEFAULT_POLICY, or the
@@ -90,6 +91,7 @@ type Admin struct {
 	// base is the configured rules (file or shipped) and its fingerprint.
 	base          RulesInfo
 	baseFP        string
+	baseUnits     *unitSet // the configured units, before administrators' changes
 	rules         RulesInfo
 	defaultBase   string            // the configured default policy ID
 	policySources map[string]string // policy ID → Source
@@ -126,11 +128,14 @@ func fingerprint(s string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// now is the time a change is saved at, to the millisecond as the
+// database keeps it (Refresh compares them).
 func (a *Admin) now() time.Time {
-	if a.Now == nil {
-		return weiquan.InShanghai(time.Now())
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
 	}
-	return weiquan.InShanghai(a.Now())
+	return weiquan.InShanghai(now()).Truncate(time.Millisecond)
 }
 
 func (a *Admin) logger() *slog.Logger {
@@ -157,6 +162,7 @@ func (a *Admin) Restore(ctx context.Context, base AdminBase) error {
 	// The file's path counts too: configuring a file is a deliberate
 	// change even when it holds what the administrator started from.
 	a.baseFP = fingerprint(base.RulesFile + "\x00" + base.RulesText)
+	a.baseUnits = a.Units.set()
 	a.rules = a.base
 	a.defaultBase = base.DefaultPolicy
 	if a.defaultBase == "" {
@@ -170,28 +176,70 @@ func (a *Admin) Restore(ctx context.Context, base AdminBase) error {
 		a.policySources[id] = SourceFile
 	}
 	a.unitEdits = map[string]weiquan.Setting{}
+	return a.apply(ctx, true)
+}
+
+// Refresh applies what administrators changed through another instance
+// sharing the database (each instance applies its own changes at once). It
+// does nothing before Restore.
+func (a *Admin) Refresh(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.baseUnits == nil {
+		return nil
+	}
+	return a.apply(ctx, false)
+}
+
+// RefreshEvery calls Refresh periodically until ctx ends.
+func (a *Admin) RefreshEvery(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.Refresh(ctx); err != nil && ctx.Err() == nil {
+				a.logger().Warn("administrators' changes: refresh failed", "err", err)
+			}
+		}
+	}
+}
+
+// apply lays the stored changes over the configuration and swaps in what
+// differs from what is in force. At start-up it explains in the log what
+// it set aside; later it only says when it applied something.
+func (a *Admin) apply(ctx context.Context, startup bool) error {
 	log := a.logger()
+	warn := func(msg string, args ...any) {
+		if startup {
+			log.Warn(msg, args...)
+		}
+	}
 
 	// Units first: the rules are parsed against them.
 	edits, err := a.Store.ListSettings(ctx, settingUnitPrefix)
 	if err != nil {
 		return fmt.Errorf("restore units: %w", err)
 	}
-	set := a.Units.set()
+	set := a.baseUnits
+	unitEdits := map[string]weiquan.Setting{}
 	for _, st := range edits {
 		if st.Unit == nil {
 			continue
 		}
 		next, err := unitWith(set, *st.Unit)
 		if err != nil {
-			log.Warn("a unit an administrator saved no longer fits the configured units: skipped",
+			warn("a unit an administrator saved no longer fits the configured units: skipped",
 				"unit", st.Unit.ID, "saved_by", st.SavedBy, "err", err)
 			continue
 		}
 		set = next
-		a.unitEdits[st.Unit.ID] = st
+		unitEdits[st.Unit.ID] = st
 	}
 
+	rules := a.base
 	text, name := a.base.Text, a.base.Name
 	stored, err := a.Store.GetSetting(ctx, settingRules)
 	switch {
@@ -199,61 +247,98 @@ func (a *Admin) Restore(ctx context.Context, base AdminBase) error {
 	case err != nil:
 		return fmt.Errorf("restore rules: %w", err)
 	case stored.Base != a.baseFP:
-		a.rules.SetAside = stored
-		log.Warn("routing rules saved by an administrator were made over another rules file: the configured file applies",
+		rules.SetAside = stored
+		warn("routing rules saved by an administrator were made over another rules file: the configured file applies",
 			"saved_by", stored.SavedBy, "saved_at", stored.SavedAt, "file", a.base.Name)
 	default:
 		text, name = stored.Text, adminRulesName
-		a.rules = RulesInfo{Name: name, Text: text, Source: SourceAdmin, ConfigFile: base.RulesFile,
+		rules = RulesInfo{Name: name, Text: text, Source: SourceAdmin, ConfigFile: a.base.ConfigFile,
 			SavedBy: stored.SavedBy, SavedAt: stored.SavedAt}
-		log.Info("routing rules: an administrator's version applies", "saved_by", stored.SavedBy, "saved_at", stored.SavedAt)
+		if startup {
+			log.Info("routing rules: an administrator's version applies", "saved_by", stored.SavedBy, "saved_at", stored.SavedAt)
+		}
 	}
-	rs, err := parseRules(strings.NewReader(text), name, set)
-	if err != nil && a.rules.Source == SourceAdmin {
-		log.Warn("routing rules saved by an administrator no longer load: the configured rules apply", "err", err)
-		a.rules = a.base
-		rs, err = parseRules(strings.NewReader(a.base.Text), a.base.Name, set)
-	}
-	if err != nil {
-		return fmt.Errorf("restore rules: %w", err)
+	if startup || !sameEdits(unitEdits, a.unitEdits) || !sameRules(rules, a.rules) {
+		rs, err := parseRules(strings.NewReader(text), name, set)
+		if err != nil && rules.Source == SourceAdmin {
+			warn("routing rules saved by an administrator no longer load: the configured rules apply", "err", err)
+			rules = a.base
+			rs, err = parseRules(strings.NewReader(a.base.Text), a.base.Name, set)
+		}
+		if err != nil {
+			return fmt.Errorf("restore rules: %w", err)
+		}
+		a.Units.cur.Store(set)
+		a.Router.cur.Store(rs)
+		a.unitEdits, a.rules = unitEdits, rules
+		if !startup {
+			log.Info("administrators' changes made on another instance applied: units and routing rules")
+		}
 	}
 
 	policies, err := a.Store.ListSettings(ctx, settingPolicyPrefix)
 	if err != nil {
 		return fmt.Errorf("restore policies: %w", err)
 	}
+	sources := maps.Clone(a.policySources)
 	for _, st := range policies {
 		p, err := LoadPolicy(strings.NewReader(st.Text))
-		if err == nil {
-			if _, known := a.policySources[p.ID]; known {
-				log.Warn("a deadline policy an administrator loaded has the ID of a configured one: the configured one applies", "policy", p.ID)
-				continue
-			}
-			err = a.Policies.Add(p)
-		}
 		if err != nil {
-			log.Warn("a deadline policy an administrator loaded no longer loads: skipped", "setting", st.ID, "err", err)
+			warn("a deadline policy an administrator loaded no longer loads: skipped", "setting", st.ID, "err", err)
 			continue
 		}
-		a.policySources[p.ID] = SourceAdmin
+		if _, err := a.Policies.Get(p.ID); err == nil {
+			if sources[p.ID] != SourceAdmin {
+				warn("a deadline policy an administrator loaded has the ID of a configured one: the configured one applies", "policy", p.ID)
+			}
+			continue
+		}
+		if err := a.Policies.Add(p); err != nil {
+			warn("a deadline policy an administrator loaded no longer loads: skipped", "setting", st.ID, "err", err)
+			continue
+		}
+		sources[p.ID] = SourceAdmin
+		if !startup {
+			log.Info("a deadline policy loaded on another instance applied", "policy", p.ID)
+		}
 	}
+	a.policySources = sources
 	def, err := a.Store.GetSetting(ctx, settingDefaultPolicy)
 	switch {
 	case weiquan.ErrorCode(err) == weiquan.ENotFound:
 	case err != nil:
 		return fmt.Errorf("restore default policy: %w", err)
 	case def.Base != a.defaultBase:
-		log.Warn("the default policy an administrator chose was set over another configured default: the configured one applies",
+		warn("the default policy an administrator chose was set over another configured default: the configured one applies",
 			"chosen", def.Text, "configured", a.defaultBase)
+	case def.Text == a.Policies.Default().ID:
 	default:
 		if err := a.Policies.SetDefault(def.Text); err != nil {
-			log.Warn("the default policy an administrator chose is not loaded: the configured one applies", "policy", def.Text)
+			warn("the default policy an administrator chose is not loaded: the configured one applies", "policy", def.Text)
+		} else if !startup {
+			log.Info("the default policy chosen on another instance applied", "policy", def.Text)
 		}
 	}
-
-	a.Units.cur.Store(set)
-	a.Router.cur.Store(rs)
 	return nil
+}
+
+// sameEdits reports whether two sets of unit settings are the same saves.
+func sameEdits(a, b map[string]weiquan.Setting) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for id, x := range a {
+		y, ok := b[id]
+		if !ok || !x.SavedAt.Equal(y.SavedAt) || x.SavedBy != y.SavedBy {
+			return false
+		}
+	}
+	return true
+}
+
+// sameRules reports whether two descriptions are of the same rules.
+func sameRules(a, b RulesInfo) bool {
+	return a.Source == b.Source && a.Text == b.Text && a.SavedAt.Equal(b.SavedAt) && (a.SetAside == nil) == (b.SetAside == nil)
 }
 
 // adminRulesName names the administrator's rules in errors and decisions.

@@ -234,3 +234,72 @@ const adminTestPolicy = `{
   "complaint_limitation_years": 3,
   "terminate_mediation_at_deadline": true
 }`
+
+// TestAdminRefreshFromAnotherInstance: two instances on one database; what
+// an administrator changes on one reaches the other at its next Refresh,
+// and a Refresh with nothing new changes nothing.
+func TestAdminRefreshFromAnotherInstance(t *testing.T) {
+	ctx := context.Background()
+	one := newTestAdmin(t)
+	instance := func() *Admin {
+		units, _ := DefaultUnits()
+		router, _ := DefaultRouter(units)
+		a := &Admin{Store: one.Store, Units: units, Router: router, Policies: NewPolicies(), Now: one.Now}
+		if err := a.Restore(ctx, AdminBase{}); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	one = instance()
+	two := instance()
+	before := two.Router.set()
+	if err := two.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if two.Router.set() != before {
+		t.Error("a refresh with nothing new replaced the rules")
+	}
+
+	if err := one.SaveRules(ctx, adminTestRules("to-huli", "amr-350206"), "u-admin"); err != nil {
+		t.Fatal(err)
+	}
+	st := weiquan.Unit{ID: "station-350203-other", Name: "思明区测试服务站", Type: weiquan.UnitStation,
+		DivisionCode: "350203", Members: []string{"91350203MA8ADMN020"}}
+	if _, err := one.SaveUnit(ctx, st, "u-admin"); err != nil {
+		t.Fatal(err)
+	}
+	policy := strings.Replace(adminTestPolicy, `"order20-2022"`, `"order121-other"`, 1)
+	if _, err := one.AddPolicy(ctx, []byte(policy), "u-admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := one.SetDefaultPolicy(ctx, "order121-other", "u-admin"); err != nil {
+		t.Fatal(err)
+	}
+	// The instance that made the changes has nothing left to apply.
+	mine := one.Router.set()
+	if err := one.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if one.Router.set() != mine {
+		t.Error("the instance that saved the changes re-applied them")
+	}
+
+	if d := two.Router.Route(adminTestCase()); d.Rule == "to-huli" {
+		t.Fatal("the other instance saw the change before refreshing")
+	}
+	if err := two.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d := two.Router.Route(adminTestCase()); d.Rule != "to-huli" {
+		t.Errorf("after a refresh the other instance routes by %s", d.Rule)
+	}
+	if _, ok := two.Units.Get("station-350203-other"); !ok {
+		t.Error("the other instance lacks the new station")
+	}
+	if got := two.Policies.Default().ID; got != "order121-other" {
+		t.Errorf("the other instance's default policy is %s", got)
+	}
+	if info := two.Rules(); info.Source != SourceAdmin || info.SavedBy != "u-admin" {
+		t.Errorf("the other instance describes its rules as %+v", info)
+	}
+}

@@ -88,6 +88,11 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if !embedded {
 		smsOpts.Rescan, smsOpts.FullRescan = 30*time.Second, time.Hour
 	}
+	if !embedded {
+		// Other instances on the same MongoDB may change units, rules and
+		// policies; this one picks their changes up within half a minute.
+		background.Go(func() { a.admin.RefreshEvery(bgCtx, 30*time.Second) })
+	}
 	dispatcher := notifications.NewDispatcher(a.store, func() notifications.Feed { return a.caseFeed(bgCtx) }, sender, smsOpts)
 	background.Go(func() {
 		if err := dispatcher.Run(bgCtx); err != nil {
