@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -161,48 +160,45 @@ func (s *Server) consoleSave(c *fiber.Ctx) error {
 		return again(status, msg, fields, consoleData{})
 	}
 	key := a.UserID + "|" + form.FormKey
-	if id, release := s.forms.claim(key, s.now()); release == nil {
+	id, release := s.forms.claim(key, s.now())
+	if release == nil {
 		return c.Redirect("/console/cases/"+id, fiber.StatusSeeOther)
-	} else {
-		saved := ""
-		defer func() { release(saved) }()
-		if !form.DupAck {
-			dups, err := s.findDuplicates(c, &draft)
-			if err != nil {
-				return err
-			}
-			if len(dups) > 0 {
-				return again(fiber.StatusOK, "发现可能重复的案件，请核对后勾选“仍然登记”再保存", nil, consoleData{Duplicates: dups})
-			}
-		}
-		ctx, cancel := s.ctx(c)
-		defer cancel()
-		cs, err := s.Intake.Register(ctx, a, draft)
-		if err != nil {
-			msg, fields, status, ok := formProblem(err)
-			if !ok {
-				return err
-			}
-			return again(status, msg, fields, consoleData{})
-		}
-		saved = cs.ID
-		s.writes.note(a.UserID, cs)
-		dest := "/console/cases/" + cs.ID
-		if answer := strings.TrimSpace(form.Answer); answer != "" {
-			next, err := s.Engine.Act(ctx, a, cs.ID, workflow.ActionAnswer, workflow.ActionRequest{Version: cs.Version, Answer: answer})
-			if err != nil {
-				// Registered but not answered: the case page says why and
-				// offers the answer form again.
-				msg, _, _, ok := formProblem(err)
-				if !ok {
-					msg = "答复保存失败"
-				}
-				return c.Redirect(dest+"?answer_error="+url.QueryEscape(msg), fiber.StatusSeeOther)
-			}
-			s.writes.note(a.UserID, next)
-		}
-		return c.Redirect(dest, fiber.StatusSeeOther)
 	}
+	saved := ""
+	defer func() { release(saved) }()
+	if !form.DupAck {
+		dups, err := s.findDuplicates(c, &draft)
+		if err != nil {
+			return err
+		}
+		if len(dups) > 0 {
+			return again(fiber.StatusOK, "发现可能重复的案件，请核对后勾选“仍然登记”再保存", nil, consoleData{Duplicates: dups})
+		}
+	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
+	cs, err := s.Intake.Register(ctx, a, draft)
+	if err != nil {
+		msg, fields, status, ok := formProblem(err)
+		if !ok {
+			return err
+		}
+		return again(status, msg, fields, consoleData{})
+	}
+	saved = cs.ID
+	s.writes.note(a.UserID, cs)
+	dest := "/console/cases/" + cs.ID
+	if answer := strings.TrimSpace(form.Answer); answer != "" {
+		next, err := s.Engine.Act(ctx, a, cs.ID, workflow.ActionAnswer, workflow.ActionRequest{Version: cs.Version, Answer: answer})
+		if err != nil {
+			// Registered but not answered: the case page says so and
+			// offers the answer form again.
+			s.log.Warn("inquiry registered but its answer was not saved", "case", cs.ID, "err", err)
+			return c.Redirect(dest+"?answer=failed", fiber.StatusSeeOther)
+		}
+		s.writes.note(a.UserID, next)
+	}
+	return c.Redirect(dest, fiber.StatusSeeOther)
 }
 
 // consoleCaseData is what console_case.html shows.
@@ -219,7 +215,11 @@ func (s *Server) consoleCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderConsoleCase(c, fiber.StatusOK, cs, c.Query("answer_error"), nil, "")
+	msg := ""
+	if c.Query("answer") == "failed" {
+		msg = "案件已登记，但答复没有保存，请在下方重新答复。"
+	}
+	return s.renderConsoleCase(c, fiber.StatusOK, cs, msg, nil, "")
 }
 
 func (s *Server) renderConsoleCase(c *fiber.Ctx, status int, cs *weiquan.Case, msg string, fields map[string]weiquan.FieldError, answer string) error {
@@ -229,9 +229,6 @@ func (s *Server) renderConsoleCase(c *fiber.Ctx, status int, cs *weiquan.Case, m
 		if act == workflow.ActionAnswer {
 			d.CanAnswer = true
 		}
-	}
-	if len([]rune(msg)) > 200 {
-		msg = string([]rune(msg)[:200])
 	}
 	return s.render(c, status, "console_case.html", Page{Title: "案件 " + cs.ID, Nav: "console", Error: msg, FieldErrors: fields, Data: d})
 }
