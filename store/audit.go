@@ -25,7 +25,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -40,7 +42,23 @@ const collAudit = "audit"
 type auditChains struct {
 	mu   sync.Mutex
 	last map[string]int64
+
+	// Group commit: entries recorded at the same time are written by one
+	// InsertMany, one transaction on the embedded server, as new cases are
+	// (intake.go); otherwise the trail would halve intake's throughput.
+	qmu      sync.Mutex
+	pending  []*auditReq
+	flushing bool
 }
+
+type auditReq struct {
+	e    *weiquan.AuditEntry
+	done chan error
+}
+
+// maxAuditBatch entries (two documents each) stay under FerretDB's insert
+// batch of 100 documents, so one batch is one transaction.
+const maxAuditBatch = 45
 
 type auditDoc struct {
 	ID                 string `bson:"_id"`
@@ -52,8 +70,8 @@ func auditCaseChain(caseID string) string  { return "c/" + caseID + "/" }
 func auditUserChain(actorID string) string { return "u/" + actorID + "/" }
 func auditID(chain string, n int64) string { return fmt.Sprintf("%s%09d", chain, n) }
 
-// InsertAudit appends e to the trail and returns once it is stored. e.ID,
-// when empty, is set from the case chain (or the actor's).
+// InsertAudit appends e to the trail and returns once it is stored; e.ID is
+// set to the entry's _id. Concurrent calls are committed together.
 func (s *Store) InsertAudit(ctx context.Context, e *weiquan.AuditEntry) error {
 	if e.ActorID == "" {
 		e.ActorID = "system"
@@ -62,43 +80,179 @@ func (s *Store) InsertAudit(ctx context.Context, e *weiquan.AuditEntry) error {
 		e.At = s.opts.Now()
 	}
 	e.At = weiquan.InShanghai(e.At)
-	userChain := auditUserChain(e.ActorID)
-	var chains []string
-	if e.CaseID != "" {
-		chains = append(chains, auditCaseChain(e.CaseID))
+	req := &auditReq{e: e, done: make(chan error, 1)}
+	q := &s.audit
+	q.qmu.Lock()
+	q.pending = append(q.pending, req)
+	lead := !q.flushing
+	q.flushing = true
+	q.qmu.Unlock()
+	if lead {
+		s.flushAudit(req)
 	}
-	chains = append(chains, userChain)
+	// Once queued the entry may be written whatever ctx does: wait for the
+	// verdict, as InsertNewCase does.
+	return <-req.done
+}
+
+// flushAudit writes pending batches until mine is written, then leaves the
+// rest, if any, to a goroutine of its own so that no caller waits for
+// others' entries indefinitely.
+func (s *Store) flushAudit(mine *auditReq) {
+	q := &s.audit
+	for {
+		q.qmu.Lock()
+		n := min(len(q.pending), maxAuditBatch)
+		if n == 0 {
+			q.flushing = false
+			q.qmu.Unlock()
+			return
+		}
+		batch := append([]*auditReq(nil), q.pending[:n]...)
+		q.pending = q.pending[n:]
+		q.qmu.Unlock()
+		s.writeAuditBatch(batch)
+		if mine != nil && slices.Contains(batch, mine) {
+			q.qmu.Lock()
+			more := len(q.pending) > 0
+			if !more {
+				q.flushing = false
+			}
+			q.qmu.Unlock()
+			if more {
+				go s.flushAudit(nil)
+			}
+			return
+		}
+	}
+}
+
+// writeAuditBatch numbers and inserts a batch and answers each request. An
+// entry that collided with another process's numbers is written again on
+// its own.
+func (s *Store) writeAuditBatch(batch []*auditReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	type owner struct {
+		req     int
+		pointer bool
+	}
+	var docs []any
+	var owners []owner
+	for i, r := range batch {
+		entry, pointer, err := s.auditIDs(ctx, r.e, false)
+		if err != nil {
+			r.done <- err
+			batch[i] = nil
+			continue
+		}
+		r.e.ID = entry
+		docs = append(docs, auditDoc{ID: entry, AuditEntry: *r.e})
+		owners = append(owners, owner{req: i})
+		if pointer != "" {
+			docs = append(docs, auditDoc{ID: pointer, Ref: entry})
+			owners = append(owners, owner{req: i, pointer: true})
+		}
+	}
+	if len(docs) == 0 {
+		return
+	}
+	_, err := s.db.Collection(collAudit).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	failed := map[int]owner{}
+	var bwe mongo.BulkWriteException
+	switch {
+	case err == nil:
+	case errors.As(err, &bwe) && bwe.WriteConcernError == nil && len(bwe.WriteErrors) > 0:
+		for _, we := range bwe.WriteErrors {
+			if we.Index < 0 || we.Index >= len(owners) {
+				continue
+			}
+			o := owners[we.Index]
+			if !mongo.IsDuplicateKeyError(mongo.WriteException{WriteErrors: []mongo.WriteError{we.WriteError}}) {
+				if batch[o.req] != nil {
+					batch[o.req].done <- storeError("append audit entry", we)
+					batch[o.req] = nil
+				}
+				continue
+			}
+			// When only the entry collided, its pointer went in and refers
+			// to the other process's entry of that number: readers skip it
+			// (the actor differs), and the entry is written again below.
+			if prev, ok := failed[o.req]; !ok || prev.pointer {
+				failed[o.req] = o // the entry itself failing wins over its pointer
+			}
+		}
+	default:
+		err = storeError("append audit entries", err)
+		for _, r := range batch {
+			if r != nil {
+				r.done <- err
+			}
+		}
+		return
+	}
+	for i, r := range batch {
+		if r == nil {
+			continue
+		}
+		o, collided := failed[i]
+		switch {
+		case !collided:
+			r.done <- nil
+		case o.pointer:
+			r.done <- s.insertAuditPointer(ctx, auditUserChain(r.e.ActorID), r.e.ID)
+		default:
+			r.done <- s.insertAuditOne(ctx, r.e)
+		}
+	}
+}
+
+// auditIDs reserves the _ids of an entry: its own (in the case's chain, or
+// the actor's when it is about no case) and, for a case entry, the pointer
+// in the actor's chain.
+func (s *Store) auditIDs(ctx context.Context, e *weiquan.AuditEntry, recheck bool) (entry, pointer string, err error) {
+	user := auditUserChain(e.ActorID)
+	if e.CaseID == "" {
+		n, err := s.auditNext(ctx, user, recheck)
+		return auditID(user, n), "", err
+	}
+	c := auditCaseChain(e.CaseID)
+	n, err := s.auditNext(ctx, c, recheck)
+	if err != nil {
+		return "", "", err
+	}
+	m, err := s.auditNext(ctx, user, recheck)
+	return auditID(c, n), auditID(user, m), err
+}
+
+// insertAuditOne writes one entry after a collision, re-reading the
+// chains' ends from the store each time.
+func (s *Store) insertAuditOne(ctx context.Context, e *weiquan.AuditEntry) error {
 	const attempts = 8
 	var lastErr error
-	ns := make([]int64, len(chains))
 	for attempt := 0; attempt < attempts; attempt++ {
-		for i, ch := range chains {
-			n, err := s.auditNext(ctx, ch, attempt > 0)
-			if err != nil {
-				return err
-			}
-			ns[i] = n
+		entryID, pointer, err := s.auditIDs(ctx, e, true)
+		if err != nil {
+			return err
 		}
-		entryID := auditID(chains[0], ns[0])
 		e.ID = entryID
 		docs := []any{auditDoc{ID: entryID, AuditEntry: *e}}
-		if len(chains) == 2 {
-			docs = append(docs, auditDoc{ID: auditID(userChain, ns[1]), Ref: entryID})
+		if pointer != "" {
+			docs = append(docs, auditDoc{ID: pointer, Ref: entryID})
 		}
-		_, err := s.db.Collection(collAudit).InsertMany(ctx, docs, options.InsertMany().SetOrdered(true))
+		_, err = s.db.Collection(collAudit).InsertMany(ctx, docs, options.InsertMany().SetOrdered(true))
 		if err == nil {
 			return nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {
 			return storeError("append audit entry", err)
 		}
-		// Another process took the number, or the entry went in and only
-		// the pointer collided: an entry is never written twice, so start
-		// over only for what is missing.
+		// The entry went in and only its pointer collided: an entry is
+		// never written twice, so only the pointer is tried again.
 		lastErr = err
 		var bwe mongo.BulkWriteException
 		if errors.As(err, &bwe) && len(docs) == 2 && len(bwe.WriteErrors) == 1 && bwe.WriteErrors[0].Index == 1 {
-			return s.insertAuditPointer(ctx, userChain, entryID)
+			return s.insertAuditPointer(ctx, auditUserChain(e.ActorID), entryID)
 		}
 	}
 	return storeError("append audit entry", fmt.Errorf("no free number after %d attempts: %w", attempts, lastErr))

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,4 +132,57 @@ func TestAuditTrail(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+}
+
+// Entries recorded at once are committed together and none is lost or
+// numbered twice.
+func TestAuditConcurrent(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	const writers, each = 24, 5
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				e := weiquan.AuditEntry{ActorID: fmt.Sprintf("u-%d", w%4), CaseID: fmt.Sprintf("2026112600000%d", w%3),
+					Action: "note", Detail: fmt.Sprintf("%d/%d", w, i)}
+				if w%5 == 0 {
+					e.CaseID = ""
+				}
+				if err := s.InsertAudit(ctx, &e); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	total := 0
+	for u := range 4 {
+		p, err := s.ListAudit(ctx, weiquan.AuditQuery{ActorID: fmt.Sprintf("u-%d", u), Limit: weiquan.MaxAuditPage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range p.Items {
+			if seen[e.Detail] {
+				t.Errorf("entry %s listed twice", e.Detail)
+			}
+			seen[e.Detail] = true
+		}
+		total += len(p.Items)
+	}
+	if total != writers*each {
+		t.Errorf("users' trails hold %d entries, want %d", total, writers*each)
+	}
+	byCase := 0
+	for c := range 3 {
+		p, err := s.ListAudit(ctx, weiquan.AuditQuery{CaseID: fmt.Sprintf("2026112600000%d", c), Limit: weiquan.MaxAuditPage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byCase += len(p.Items)
+	}
+	if want := (writers - 5) * each; byCase != want { // writers 0, 5, 10, 15, 20 record no case
+		t.Errorf("cases' trails hold %d entries, want %d", byCase, want)
+	}
 }

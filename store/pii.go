@@ -16,3 +16,7 @@ func (s *Store) CaseDocument(ctx context.Context, id string) (string, error) {
 	}
 	return raw.String(), nil
 }
+
+// DatabaseName is the name of the store's database, for tools and
+// benchmarks that load it in bulk.
+func (s *Store) DatabaseName() string { return s.db.Name() }
