@@ -791,7 +791,15 @@ func (s *Server) adminSMSPage(c *fiber.Ctx) error {
 		for i := range rows {
 			// Numbers are stored in E.164 (+86…); the mask is for the
 			// national form.
-			rows[i].To = weiquan.MaskPhone(strings.TrimPrefix(rows[i].To, "+86"))
+			national := strings.TrimPrefix(rows[i].To, "+86")
+			rows[i].To = weiquan.MaskPhone(national)
+			// A body naming its own recipient or an ID number is masked
+			// too; the one-time codes stay readable (that is what the log
+			// is for in development).
+			if national != "" {
+				rows[i].Body = strings.ReplaceAll(rows[i].Body, national, rows[i].To)
+			}
+			rows[i].Body = weiquan.MaskIDNumbersIn(rows[i].Body)
 		}
 	}
 	return s.adminPage(c, fiber.StatusOK, "admin_sms.html", "本地短信日志", "sms", Page{Data: rows})

@@ -105,6 +105,7 @@ func adminPagesRender(t *testing.T, e *env) {
 		if strings.Contains(string(r.body), "13912345678") {
 			t.Errorf("%s shows a full phone number", path)
 		}
+		assertNoFullPII(t, path, r.body)
 	}
 	if r := admin.get(t, "/admin/units/edit?id=amr-350203"); r.status != 403 {
 		t.Errorf("editing an agency: %d", r.status)
