@@ -46,6 +46,15 @@ func TestBrowserOperatorLogsCallFromCallerLink(t *testing.T) {
 		t.Errorf("caller history %q does not list the earlier case %s", got, prior.ID)
 	}
 	assertAccessible(t, ctx, "console")
+	// The caller's number is in; the cursor waits in the name, and Tab goes
+	// on to the phone.
+	if f, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); f != "f-name" {
+		t.Errorf("focus on load: %q, want the caller's name", f)
+	}
+	must(t, ctx, "tab", chromedp.SendKeys(chromedp.ID("f-name"), kb.Tab))
+	if f, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); f != "f-phone" {
+		t.Errorf("Tab from the name goes to %q, want the phone", f)
+	}
 	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("f-phone"))); v != phone {
 		t.Errorf("phone field prefilled with %q, want the caller's number", v)
 	}
