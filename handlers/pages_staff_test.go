@@ -523,6 +523,25 @@ func TestStatsAPI(t *testing.T) {
 		}
 	})
 
+	t.Run("a person's own change is counted at once", func(t *testing.T) {
+		before := d.do("GET", "/api/v1/stats/summary", sup, nil).json(t)
+		if r := d.do("POST", "/api/v1/cases/"+d.unplaced.ID+"/actions/assign", sup,
+			map[string]any{"version": 2, "unit_id": "amr-350205"}); r.status != 200 {
+			t.Fatalf("assign: %d %s", r.status, r.body)
+		}
+		after := d.do("GET", "/api/v1/stats/summary", sup, nil).json(t)
+		assigned := func(m map[string]any) float64 {
+			for _, sc := range m["by"].(map[string]any)["status"].([]any) {
+				if sc.(map[string]any)["value"] == "assigned" {
+					return sc.(map[string]any)["count"].(float64)
+				}
+			}
+			return 0
+		}
+		if after["unplaced"].(float64) != 0 || assigned(after) != assigned(before)+1 {
+			t.Errorf("after assigning: unplaced %v, assigned %v (before %v)", after["unplaced"], assigned(after), assigned(before))
+		}
+	})
 	t.Run("scope and roles", func(t *testing.T) {
 		fz := d.login("sup-fz")
 		r := d.do("GET", "/api/v1/stats/summary", fz, nil)

@@ -78,6 +78,8 @@ type Server struct {
 	// forms remembers which case each submitted intake form saved
 	// (pages_intake.go).
 	forms formKeys
+	// counts keeps the dashboard's counts for a few seconds (stats.go).
+	counts countCache
 }
 
 // New builds the fiber application with every route.

@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -69,7 +71,7 @@ func (s *Server) summary(c *fiber.Ctx, q search.Query) (StatsSummary, error) {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
 	s.awaitOwnWrite(ctx, actor(c).UserID)
-	st, err := s.Search.Stats(ctx, q)
+	st, err := cached(s, c, countKey("stats", q), func() (search.Stats, error) { return s.Search.Stats(ctx, q) })
 	if err != nil {
 		return StatsSummary{}, err
 	}
@@ -185,7 +187,9 @@ func (s *Server) trend(c *fiber.Ctx, q search.Query, days int) (StatsTrend, erro
 	defer cancel()
 	s.awaitOwnWrite(ctx, actor(c).UserID)
 	from := s.Accounts.Now().In(weiquan.Shanghai).AddDate(0, 0, -(days - 1))
-	tr, err := s.Search.Trend(ctx, q, from, days)
+	tr, err := cached(s, c, countKey("trend", q, from.Format("2006-01-02"), days), func() (search.Trend, error) {
+		return s.Search.Trend(ctx, q, from, days)
+	})
 	if err != nil {
 		return StatsTrend{}, err
 	}
@@ -315,4 +319,70 @@ func (s *Server) statsClusters(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"items": out, "total": len(out)})
+}
+
+// countTTL is how long the dashboard's counts by status, channel, category,
+// unit and city and its trends are reused. Counting every case of the
+// province takes a facet pass over the whole index (tens of milliseconds at
+// 100,000 cases, growing with the store), and a dashboard left open or
+// opened by every supervisor of a city asks for the same numbers again and
+// again; a count a few seconds old is what a dashboard shows anyway. The
+// lists (unplaced, overdue, clusters) and the headline counts (overdue,
+// unplaced) are never reused, and a person's own changes are seen at once:
+// their last write is part of the key.
+const countTTL = 20 * time.Second
+
+// countCacheMax bounds the entries kept; when full, the cache starts over.
+const countCacheMax = 512
+
+type countCache struct {
+	mu sync.Mutex
+	m  map[string]countEntry
+}
+
+type countEntry struct {
+	at time.Time
+	v  any
+}
+
+// cached answers key from the cache when fresh, else computes and keeps it.
+func cached[T any](s *Server, c *fiber.Ctx, key string, compute func() (T, error)) (T, error) {
+	if v, ok := s.writes.m.Load(actor(c).UserID); ok {
+		cv := v.(caseVersion)
+		key += fmt.Sprintf("|own:%s@%d", cv.id, cv.version)
+	}
+	now := time.Now() // real time: the entry's age, whatever the domain clock says
+	cc := &s.counts
+	cc.mu.Lock()
+	if e, ok := cc.m[key]; ok && now.Sub(e.at) < countTTL {
+		cc.mu.Unlock()
+		return e.v.(T), nil
+	}
+	cc.mu.Unlock()
+	v, err := compute()
+	if err != nil {
+		return v, err
+	}
+	cc.mu.Lock()
+	if cc.m == nil || len(cc.m) >= countCacheMax {
+		cc.m = map[string]countEntry{}
+	}
+	cc.m[key] = countEntry{at: now, v: v}
+	cc.mu.Unlock()
+	return v, nil
+}
+
+// countKey names a query's counts: every field of the query, the access
+// scope included.
+func countKey(kind string, q search.Query, extra ...any) string {
+	q.Cursor, q.PageSize, q.Sort, q.Facets = "", 0, "", false
+	for _, p := range []**int64{&q.AmountMin, &q.AmountMax} {
+		if *p != nil {
+			extra = append(extra, **p)
+		} else {
+			extra = append(extra, "-")
+		}
+		*p = nil // a pointer would print as its address
+	}
+	return fmt.Sprintf("%s|%#v|%v", kind, q, extra)
 }
