@@ -94,6 +94,6 @@ func (s *Server) scopedSearch(c *fiber.Ctx, q search.Query) (search.Result, erro
 	if res.Items == nil {
 		res.Items = []search.Summary{}
 	}
-	s.maskSummaries(c, res.Items)
+	s.maskSummaries(ctx, c, res.Items)
 	return res, nil
 }

@@ -161,10 +161,12 @@ func (s *Server) recordAudit(c *fiber.Ctx, caseID, action, detail string) error 
 	return s.Audit.InsertAudit(ctx, e)
 }
 
-// maskSummaries hides, in list rows, what caseView hides in a case: the
-// complainant's masked number from the respondent's side of a report, and
-// ID numbers typed into titles. (The index holds no phone number in clear.)
-func (s *Server) maskSummaries(c *fiber.Ctx, items []search.Summary) {
+// maskSummaries hides, in list rows, what caseView hides in a case: ID
+// numbers typed into titles, and from the respondent's side of a report
+// the complainant's masked number, the fragments of free text and any
+// mention of the reporter in the title (read from the case: the index
+// holds no name). (The index holds no phone number in clear.)
+func (s *Server) maskSummaries(ctx context.Context, c *fiber.Ctx, items []search.Summary) {
 	a := actor(c)
 	hidden := false
 	for _, id := range a.UnitIDs {
@@ -175,7 +177,12 @@ func (s *Server) maskSummaries(c *fiber.Ctx, items []search.Summary) {
 	for i := range items {
 		it := &items[i]
 		if hidden && it.Kind == string(weiquan.KindReport) {
-			it.PhoneMasked = ""
+			it.PhoneMasked, it.Highlights = "", nil
+			if cs, err := s.Store.GetCase(ctx, it.ID); err == nil {
+				it.Title = cs.Masked(weiquan.MaskOptions{HideComplainant: true}).Title
+			} else {
+				it.Title = "（举报）"
+			}
 		}
 		it.Title = weiquan.MaskIDNumbersIn(it.Title)
 		for f, frags := range it.Highlights {

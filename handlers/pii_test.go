@@ -379,7 +379,8 @@ func TestReporterHiddenFromRespondentSide(t *testing.T) {
 		t.Errorf("ODR officer's full view: %d %s", full.status, full.body)
 	}
 	list := e.do("GET", "/api/v1/cases?sort=created", odr, nil)
-	if list.status != 200 || strings.Contains(string(list.body), "8000") {
+	if list.status != 200 || !strings.Contains(string(list.body), id) || strings.Contains(string(list.body), "8000") ||
+		strings.Contains(string(list.body), "李举报") {
 		t.Errorf("ODR officer's list: %d %s", list.status, list.body)
 	}
 	// The agency still sees who reported.
