@@ -150,12 +150,25 @@ func (s *Server) audit(c *fiber.Ctx, caseID, action, detail string) {
 }
 
 func (s *Server) recordAudit(c *fiber.Ctx, caseID, action, detail string) error {
+	a := actor(c)
+	return s.insertAudit(c, &weiquan.AuditEntry{ActorID: a.UserID, Role: a.Role, Address: a.Address,
+		CaseID: caseID, Action: action, Detail: detail})
+}
+
+// auditEntry records an entry whose actor is not a signed-in person (an
+// SMS reply); failures are logged like audit's.
+func (s *Server) auditEntry(c *fiber.Ctx, e *weiquan.AuditEntry) {
+	e.Address = c.IP()
+	if err := s.insertAudit(c, e); err != nil {
+		s.log.Error("audit trail: recording failed", "action", e.Action, "case", e.CaseID, "err", err)
+	}
+}
+
+func (s *Server) insertAudit(c *fiber.Ctx, e *weiquan.AuditEntry) error {
 	if s.Audit == nil {
 		return fmt.Errorf("no audit trail configured")
 	}
-	a := actor(c)
-	e := &weiquan.AuditEntry{At: s.Accounts.Now(), ActorID: a.UserID, Role: a.Role, Address: a.Address,
-		CaseID: caseID, Action: action, Detail: detail}
+	e.At = s.Accounts.Now()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), 10*time.Second)
 	defer cancel()
 	return s.Audit.InsertAudit(ctx, e)

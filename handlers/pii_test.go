@@ -6,12 +6,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
 	"weiquan"
+	"weiquan/notifications/twiliofake"
 	"weiquan/workflow"
 )
 
@@ -387,4 +390,31 @@ func TestReporterHiddenFromRespondentSide(t *testing.T) {
 	if own := e.do("GET", "/api/v1/cases/"+id, disp, nil); !strings.Contains(string(own.body), "李举报") {
 		t.Errorf("the dispatcher lost the reporter: %s", own.body)
 	}
+}
+
+// A complainant's SMS reply changes their case; the trail records it by
+// channel, without the number.
+func TestSMSReplyAudited(t *testing.T) {
+	e := newEnv(t)
+	op := e.login("op1")
+	r := e.do("POST", "/api/v1/cases", op, validComplaint())
+	if r.status != 201 {
+		t.Fatalf("intake: %d %s", r.status, r.body)
+	}
+	id := r.json(t)["id"].(string)
+	form := url.Values{"From": {"+86" + piiPhone}, "To": {"+15005550006"}, "Body": {"商家今天联系我了"}, "MessageSid": {"SM0456"}}
+	req := httptest.NewRequest("POST", "/hooks/twilio/inbound", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twiliofake.Sign(testTwilioToken, testPublicURL+"/hooks/twilio/inbound", form))
+	resp, err := e.app.Test(req, -1)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("inbound: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	entries := auditEntries(t, e, e.newAdmin(), id)
+	if len(entries) == 0 || entries[0].Action != "sms_reply" || entries[0].ActorID != "sms" {
+		t.Fatalf("trail: %+v", entries)
+	}
+	raw, _ := json.Marshal(entries)
+	assertNoFullPII(t, "audit trail", raw)
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 
@@ -9,6 +10,7 @@ import (
 
 	"weiquan"
 	"weiquan/notifications"
+	"weiquan/workflow"
 )
 
 // SMS is what the Twilio webhooks and the SMS log need.
@@ -59,8 +61,19 @@ func (s *Server) twilioInbound(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.ctx(c)
 	defer cancel()
-	if _, err := notifications.HandleInbound(ctx, s.SMS.Store, post, s.Accounts.Now()); err != nil {
+	res, err := notifications.HandleInbound(ctx, s.SMS.Store, post, s.Accounts.Now())
+	if err != nil {
 		return err
+	}
+	if res.CaseID != "" {
+		// The complainant changed the case by SMS (a score, an opt-out, a
+		// message for the officer): the trail names them by channel.
+		detail := "短信回复：" + res.Action
+		if res.Score > 0 {
+			detail += fmt.Sprintf("（满意度 %d）", res.Score)
+		}
+		s.auditEntry(c, &weiquan.AuditEntry{ActorID: "sms", Role: workflow.AuditConsumer, CaseID: res.CaseID,
+			Action: "sms_reply", Detail: detail})
 	}
 	c.Set(fiber.HeaderContentType, "text/xml")
 	return c.SendString(notifications.EmptyTwiML)
