@@ -66,7 +66,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		return err
 	}
 	a := actor(c)
-	d := dashboardData{Days: days, DayChoice: []int{7, 30, 90}, CanAssign: a.Role == weiquan.RoleSupervisor,
+	d := dashboardData{Days: days, DayChoice: []int{7, 30, 90}, CanAssign: s.isDispatcher(a),
 		City: c.Query("city"), Channel: c.Query("channel"), Category: c.Query("category"),
 		Channels: weiquan.Vocabulary.Channels, Categories: weiquan.Vocabulary.Categories}
 	for _, div := range weiquan.Divisions {
@@ -181,4 +181,19 @@ func (s *Server) dashboardCharts(sum StatsSummary, tr StatsTrend) dashboardChart
 		Unit:         barChart("按承办单位（前 12）", bars(search.FacetUnit)),
 		City:         barChart("按地市", bars(search.FacetCity)),
 	}
+}
+
+// isDispatcher tells a supervisor of a dispatch centre, who assigns what
+// routing could not place (the state machine decides each case; this only
+// decides whether the page offers the form).
+func (s *Server) isDispatcher(a weiquan.Actor) bool {
+	if a.Role != weiquan.RoleSupervisor {
+		return false
+	}
+	for _, id := range a.UnitIDs {
+		if u, ok := s.Units.Get(id); ok && u.Type == weiquan.UnitDispatch {
+			return true
+		}
+	}
+	return false
 }

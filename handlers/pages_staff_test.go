@@ -451,6 +451,12 @@ func TestDashboard(t *testing.T) {
 		}
 		mustContain(t, "officer refused", r, "办案人员")
 	})
+	t.Run("a supervisor of an agency, not a dispatch centre, is offered no assign form", func(t *testing.T) {
+		r := d.pageAs("sup-fz").get(t, "/dashboard")
+		if r.status != 200 || bytes.Contains(r.body, []byte(`actions/assign`)) {
+			t.Errorf("sup-fz: %d, assign form shown: %v", r.status, bytes.Contains(r.body, []byte(`actions/assign`)))
+		}
+	})
 	t.Run("administrator reads without assign forms", func(t *testing.T) {
 		admin := &pageClient{e: d.env, session: d.login("admin1")}
 		r := admin.get(t, "/dashboard")
