@@ -45,9 +45,15 @@ type span struct{ start, end int } // byte offsets in the original text
 // overlap or touch.
 func matchSpans(text string, phrases [][]string) []span {
 	tokens := ngramFilter{unigrams: true, bigrams: true}.Filter(charTokenizer{}.Tokenize([]byte(text)))
-	byPos := map[int][]*analysis.Token{}
-	for _, t := range tokens {
-		byPos[t.Position] = append(byPos[t.Position], t)
+	// Tokens by position are only needed to follow a phrase of several
+	// terms; a one-term query (the commonest, and the one with the most
+	// hits) is matched token by token.
+	var byPos map[int][]*analysis.Token
+	if slices.ContainsFunc(phrases, func(p []string) bool { return len(p) > 1 }) {
+		byPos = make(map[int][]*analysis.Token, len(tokens))
+		for _, t := range tokens {
+			byPos[t.Position] = append(byPos[t.Position], t)
+		}
 	}
 	at := func(pos int, term string) *analysis.Token {
 		for _, t := range byPos[pos] {

@@ -297,7 +297,11 @@ func checkCRC(path string, want uint32) error {
 // create makes a new, empty index in dir (which must not exist) stamped with
 // this program's mapping version and phone key.
 func create(dir string, opts Options, checkpoint string) (*Index, error) {
-	b, err := bleve.NewUsing(dir, newMapping(), scorch.Name, scorch.Name, scorchConfig())
+	return createWith(dir, opts, checkpoint, scorchConfig())
+}
+
+func createWith(dir string, opts Options, checkpoint string, config map[string]interface{}) (*Index, error) {
+	b, err := bleve.NewUsing(dir, newMapping(), scorch.Name, scorch.Name, config)
 	if err != nil {
 		return nil, fmt.Errorf("search: creating index in %s: %w", dir, err)
 	}

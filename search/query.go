@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"weiquan"
 )
@@ -177,10 +179,6 @@ func (ix *Index) compile(q Query) (compiled, error) {
 	}
 	var must []query.Query
 	c := compiled{}
-	if tq := ix.textQuery(q.Text); tq != nil {
-		must = append(must, tq)
-		c.text = true
-	}
 	if q.Phone != "" {
 		if digits(q.Phone) == "" {
 			return c, weiquan.WrapError(weiquan.EInvalid, "电话号码格式不正确", fmt.Errorf("phone %q has no digits", q.Phone))
@@ -240,6 +238,15 @@ func (ix *Index) compile(q Query) (compiled, error) {
 		_, hi := secondsRange(time.Time{}, due)
 		must = append(must, numericRange(fNextDeadline, nil, hi))
 	}
+	// The free text goes in last, given the filters: see textQuery.
+	if tq := ix.textQuery(q.Text, must); tq != nil {
+		if pushed, ok := tq.(filteredText); ok {
+			must = []query.Query{pushed.Query}
+		} else {
+			must = append(must, tq)
+		}
+		c.text = true
+	}
 	switch len(must) {
 	case 0:
 		c.q = query.NewMatchAllQuery()
@@ -279,21 +286,36 @@ func filter(field string, values ...string) query.Query {
 	return d
 }
 
+// filteredText is a text query that already holds the query's filters.
+type filteredText struct{ query.Query }
+
 // textQuery turns what a person typed into a query, nil when it holds
 // nothing searchable. Each space-separated part must occur in some text
 // field; the parts in their order, as one phrase, rank higher. The whole
 // input also matches a case number, a USCC or a phone number exactly.
-func (ix *Index) textQuery(text string) query.Query {
+//
+// filters are the query's other conditions. When the text is one term (one
+// or two Chinese characters, or one word) and there are filters, the
+// filters are pushed into each alternative and the result is a
+// filteredText that replaces them: see pushFilters.
+func (ix *Index) textQuery(text string, filters []query.Query) query.Query {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return nil
 	}
-	var parts []query.Query
-	for _, terms := range textPhrases(text) {
-		parts = append(parts, inTextFields(terms, 1))
-	}
-	if len(parts) == 0 {
+	phrases := textPhrases(text)
+	if len(phrases) == 0 {
 		return nil // only punctuation or symbols: nothing to search for
+	}
+	// push narrows one alternative by the filters, when they are pushed.
+	push := func(q query.Query) query.Query { return q }
+	pushed := len(filters) > 0 && len(phrases) == 1 && len(phrases[0]) == 1
+	if pushed {
+		push = func(q query.Query) query.Query { return pushFilters(q, filters) }
+	}
+	var parts []query.Query
+	for _, terms := range phrases {
+		parts = append(parts, inTextFields(terms, 1, push))
 	}
 	var alts []query.Query
 	if len(parts) == 1 {
@@ -301,29 +323,80 @@ func (ix *Index) textQuery(text string) query.Query {
 	} else {
 		// The parts written together (空调 漏水 as 空调漏水) rank higher.
 		together := textPhrases(strings.Join(strings.Fields(text), ""))
-		b := query.NewBooleanQuery([]query.Query{query.NewConjunctionQuery(parts)}, []query.Query{inTextFields(together[0], 2)}, nil)
+		b := query.NewBooleanQuery([]query.Query{query.NewConjunctionQuery(parts)}, []query.Query{inTextFields(together[0], 2, push)}, nil)
 		alts = append(alts, b)
 	}
 	exact := func(field, v string, boost float64) {
 		t := query.NewTermQuery(v)
 		t.SetField(field)
 		t.SetBoost(boost)
-		alts = append(alts, t)
+		alts = append(alts, push(t))
 	}
 	id := query.NewDocIDQuery([]string{text})
 	id.SetBoost(10)
-	alts = append(alts, id)
+	alts = append(alts, push(id))
 	if u := weiquan.NormalizeUSCC(text); len(u) == 18 {
 		exact(fUSCC, u, 10)
 	}
 	if _, ok := weiquan.ParsePhone(text); ok {
 		exact(fPhoneHash, ix.phoneKey.hash(text), 10)
 	}
+	var out query.Query = query.NewDisjunctionQuery(alts)
 	if len(alts) == 1 {
-		return alts[0]
+		out = alts[0]
 	}
-	return query.NewDisjunctionQuery(alts)
+	if pushed {
+		return filteredText{out}
+	}
+	return out
 }
+
+// pushFilters is q narrowed by the filters, scored as q alone.
+//
+// A one-term query (好, 空调) matches a large part of the cases in some
+// text field. As one conjunction (any text field) AND filters, bleve walks
+// the text fields' postings, scored, to every case that passes the filters
+// (measured at a million cases: 60% of the time of a one-character query
+// with a status and a city). Narrowed field by field instead, the cases that
+// match are first found without scores, by intersecting postings as
+// bitmaps (q's term with the filters), and only those are then scored by q.
+// The score is the same: the filters weigh nothing and score 0.
+func pushFilters(q query.Query, filters []query.Query) query.Query {
+	t, ok := q.(*query.TermQuery)
+	if !ok {
+		// A case number matches one case at most: the filters are checked
+		// on that one.
+		return query.NewConjunctionQuery([]query.Query{q, unscored{query.NewConjunctionQuery(filters)}})
+	}
+	// The term itself in the unscored part makes it the exact set of the
+	// cases to score; without it, q would be walked to every case that
+	// passes the filters again.
+	u := query.NewTermQuery(t.Term)
+	u.SetField(t.Field())
+	narrow := query.NewConjunctionQuery(append([]query.Query{u}, filters...))
+	return query.NewConjunctionQuery([]query.Query{q, unscored{narrow}})
+}
+
+// unscored is a condition that narrows without scoring. Its searcher is
+// built without scores, which lets bleve intersect and unite the postings
+// of its terms as bitmaps, and weighs nothing in the query norm, so that
+// the scores of what it is combined with do not change.
+type unscored struct{ q query.Query }
+
+func (u unscored) Searcher(ctx context.Context, i index.IndexReader, m mapping.IndexMapping, _ bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	s, err := u.q.Searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none"})
+	if err != nil {
+		return nil, err
+	}
+	return unweighted{s}, nil
+}
+
+// unweighted leaves a searcher out of the query norm; its matches score 0
+// (it was built without scores).
+type unweighted struct{ bsearch.Searcher }
+
+func (unweighted) Weight() float64      { return 0 }
+func (unweighted) SetQueryNorm(float64) {}
 
 // textPhrases splits what a person typed at spaces into the phrases that
 // must occur: the terms of each part, in order.
@@ -346,7 +419,7 @@ func textPhrases(text string) [][]string {
 // inTextFields matches a phrase in any of the text fields, weighted by
 // field: as a phrase (terms at consecutive positions) where the field keeps
 // positions, as all of its terms where it does not.
-func inTextFields(terms []string, boost float64) query.Query {
+func inTextFields(terms []string, boost float64, push func(query.Query) query.Query) query.Query {
 	qs := make([]query.Query, 0, len(textFields))
 	for _, f := range textFields {
 		var q query.Query
@@ -371,7 +444,7 @@ func inTextFields(terms []string, boost float64) query.Query {
 			c.SetBoost(f.boost * boost)
 			q = c
 		}
-		qs = append(qs, q)
+		qs = append(qs, push(q))
 	}
 	return query.NewDisjunctionQuery(qs)
 }
