@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -48,20 +47,17 @@ func (p Progress) Rate() float64 {
 // rebuildBatch is the number of cases per batch: large enough that the
 // per-batch segment and merge work is spread over many cases (each batch
 // becomes a segment whose dictionaries are written and later merged),
-// small enough that a batch's analysed form stays at a few hundred
-// megabytes.
-const rebuildBatch = 10_000
+// small enough that a batch's analysed form stays at a hundred megabytes
+// or so.
+const rebuildBatch = 5000
 
 // Bulk build settings: the rebuilt index is merged into one segment at the
 // end anyway, so while it loads, segments are merged only once 50 of a size
 // have piled up (the default merges every 10, rewriting each case once per
-// tier), and the final merge takes up to 100 segments at once. The garbage
-// collector runs at a quarter of its usual frequency: the load allocates
-// heavily and briefly, and the collector took about a tenth of its CPU.
+// tier), and the final merge takes up to 100 segments at once.
 const (
 	bulkSegmentsPerMerge   = 50
 	bulkFinalMergeSegments = 100
-	bulkGCPercent          = 400
 )
 
 // Rebuild builds a new index from src in a directory beside dir and, once it
@@ -96,9 +92,7 @@ func Rebuild(ctx context.Context, dir string, opts Options, src Source) (*Index,
 	}
 
 	start := time.Now()
-	bulkGC(true)
 	n, err := ix.bulkLoad(ctx, src)
-	bulkGC(false)
 	if err != nil {
 		return fail(err)
 	}
@@ -286,32 +280,6 @@ func (ix *Index) forceMerge(ctx context.Context) error {
 		return fmt.Errorf("search: merging index: %w", err)
 	}
 	return nil
-}
-
-// bulkGCState counts the bulk loads running, so that the collector's
-// setting is restored when the last one ends (tests build several indexes
-// at once).
-var bulkGCState struct {
-	sync.Mutex
-	loads   int
-	restore int
-}
-
-func bulkGC(start bool) {
-	bulkGCState.Lock()
-	defer bulkGCState.Unlock()
-	switch {
-	case start:
-		if bulkGCState.loads == 0 {
-			bulkGCState.restore = debug.SetGCPercent(bulkGCPercent)
-		}
-		bulkGCState.loads++
-	default:
-		bulkGCState.loads--
-		if bulkGCState.loads == 0 {
-			debug.SetGCPercent(bulkGCState.restore)
-		}
-	}
 }
 
 // bulkConfig is the scorch configuration of an index being rebuilt; Open
