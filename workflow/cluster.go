@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"weiquan"
@@ -63,6 +64,9 @@ func raiseCluster(c *weiquan.Case, n int, now time.Time) bool {
 // It never fails the registration, which is already stored: a problem is
 // logged, and the next complaint against the respondent tries again.
 func (in *Intake) flagEarlier(ctx context.Context, c *weiquan.Case, now time.Time) {
+	if in.Clusters != nil && c.Kind == weiquan.KindComplaint {
+		in.recent.note(c)
+	}
 	if in.Clusters == nil || in.Engine == nil || !slices.Contains(c.Flags, FlagCluster) {
 		return
 	}
@@ -110,4 +114,68 @@ func (in *Intake) flagStored(ctx context.Context, id string, n int, now time.Tim
 		}
 	}
 	return fmt.Errorf("cluster flag on case %s: still changing after %d attempts", id, clusterRetries)
+}
+
+// clusterWait bounds how long a registration waits for the index to hold
+// the previous complaint against the same respondent.
+const clusterWait = 500 * time.Millisecond
+
+// clusterMemoMax bounds the respondents remembered; past it the memo
+// starts over (a wait is then skipped, never wrong).
+const clusterMemoMax = 10000
+
+// clusterMemo remembers, per respondent, the last complaint this process
+// registered against it. The counts come from the search index, which
+// follows the store a moment behind: complaints against one respondent
+// registered in quick succession (an operator logging five calls about the
+// same shop, a batch from an integration) would each count without the one
+// before, and no fifth would ever make a cluster. So a registration waits,
+// briefly, until the index holds the previous complaint against its
+// respondent — and, the index applying the store's writes in order, every
+// earlier one. Registrations against other respondents never wait.
+type clusterMemo struct {
+	mu   sync.Mutex
+	last map[string]caseAt
+}
+
+type caseAt struct {
+	id      string
+	version int64
+}
+
+func respondentKey(r weiquan.Respondent) string {
+	if r.USCC != "" {
+		return "uscc:" + r.USCC
+	}
+	return "name:" + r.Name
+}
+
+func (m *clusterMemo) note(c *weiquan.Case) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.last == nil || len(m.last) >= clusterMemoMax {
+		m.last = map[string]caseAt{}
+	}
+	m.last[respondentKey(c.Respondent)] = caseAt{id: c.ID, version: c.Version}
+}
+
+func (m *clusterMemo) previous(r weiquan.Respondent) (caseAt, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.last[respondentKey(r)]
+	return p, ok
+}
+
+// awaitPrevious waits (at most clusterWait) until the index counts the
+// last complaint this process registered against r.
+func (in *Intake) awaitPrevious(ctx context.Context, r weiquan.Respondent) {
+	p, ok := in.recent.previous(r)
+	if !ok {
+		return
+	}
+	wctx, cancel := context.WithTimeout(ctx, clusterWait)
+	defer cancel()
+	if err := in.Clusters.WaitForVersion(wctx, p.id, p.version); err != nil && ctx.Err() == nil {
+		slog.Warn("the search index is behind: the cluster count may miss the last complaints", "err", err)
+	}
 }

@@ -30,6 +30,8 @@ type Intake struct {
 	Keys *weiquan.KeyRing
 	// Audit records each registration in the audit trail (audit.go).
 	Audit Auditor
+
+	recent clusterMemo // the last complaint registered per respondent (cluster.go)
 }
 
 // ClusterCounter counts the complaints against a respondent (by credit
@@ -39,6 +41,9 @@ type Intake struct {
 type ClusterCounter interface {
 	CountRespondentComplaints(ctx context.Context, uscc, name string, since time.Time) (int, error)
 	RecentRespondentComplaints(ctx context.Context, uscc, name string, since time.Time, limit int) ([]string, error)
+	// WaitForVersion returns once the counts include case id at version
+	// (or ctx ends).
+	WaitForVersion(ctx context.Context, id string, version int64) error
 }
 
 // A respondent with ClusterSize complaints (this one included) within
@@ -91,6 +96,7 @@ func (in *Intake) RegisterAt(ctx context.Context, actor weiquan.Actor, draft wei
 	}}
 	c.CreatedAt, c.UpdatedAt = now, now
 	if in.Clusters != nil && c.Kind == weiquan.KindComplaint && (c.Respondent.USCC != "" || c.Respondent.Name != "") {
+		in.awaitPrevious(ctx, c.Respondent)
 		n, err := in.Clusters.CountRespondentComplaints(ctx, c.Respondent.USCC, c.Respondent.Name, now.Add(-ClusterWindow))
 		switch {
 		case err != nil:
