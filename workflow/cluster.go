@@ -117,8 +117,11 @@ func (in *Intake) flagStored(ctx context.Context, id string, n int, now time.Tim
 }
 
 // clusterWait bounds how long a registration waits for the index to hold
-// the previous complaint against the same respondent.
-const clusterWait = 500 * time.Millisecond
+// the previous complaint against the same respondent. The index is
+// normally a few milliseconds behind; when intake outruns it (a sustained
+// peak), a registration gives up rather than keep a caller waiting, and a
+// later complaint against the respondent flags the ones before it.
+const clusterWait = 100 * time.Millisecond
 
 // clusterMemoMax bounds the respondents remembered; past it the memo
 // starts over (a wait is then skipped, never wrong).
