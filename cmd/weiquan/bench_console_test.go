@@ -153,6 +153,34 @@ func BenchmarkConsoleAndPublicPages(b *testing.B) {
 			"subject.category": {"household_appliances"}, "subject.problem": {"quality"},
 			"description": {"空调安装后漏水，商家拒绝退货。"}, "demands": {"refund"}}
 	}, 303)
+	// The same registration over the JSON API, for comparison: what the
+	// write itself costs on this machine now.
+	token, err := apiLogin(base, "admin", "benchmark-password")
+	if err != nil {
+		b.Fatal(err)
+	}
+	apiLat := make([]time.Duration, rounds)
+	for i := range rounds {
+		body := fmt.Sprintf(`{"kind":"complaint","channel":"12315","complainant":{"name":"张三","phone":%q},`+
+			`"respondent":{"name":"泉州某某商行%d","address":"厦门市思明区湖滨南路88号"},`+
+			`"subject":{"category":"household_appliances","problem":"quality"},"description":"空调漏水。","demands":["refund"]}`, caller, i)
+		req, _ := http.NewRequest("POST", base+"/api/v1/cases", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		start := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		apiLat[i] = time.Since(start)
+		if resp.StatusCode != 201 {
+			b.Fatalf("API intake: %d", resp.StatusCode)
+		}
+	}
+	slices.Sort(apiLat)
+	results = append(results, result{"POST /api/v1/cases (API, for comparison)", apiLat[rounds/2], apiLat[rounds*95/100], apiLat[rounds-1]})
 	_, _, page = do("GET", callerPath, nil)
 	for _, m := range regexp.MustCompile(`href="/console/cases/(\d{14})"`).FindAllStringSubmatch(page, -1) {
 		saved = append(saved, m[1])
