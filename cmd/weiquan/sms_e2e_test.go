@@ -68,7 +68,9 @@ func TestMainSendsSMSThroughTwilio(t *testing.T) {
 	stderr := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Main(ctx, nil, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, stderr) }()
+	go func() {
+		done <- Main(ctx, nil, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, stderr)
+	}()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
