@@ -40,6 +40,10 @@ type Config struct {
 	// survive restarts or open forms stop working; empty means a random key
 	// for this process (tests).
 	CSRFKey []byte
+	// CountTTL is how long the dashboard reuses its counts (stats.go); 0
+	// means the default countTTL, a negative value never reuses them
+	// (benchmarks of the counting itself).
+	CountTTL time.Duration
 }
 
 // Deps are the services the handlers call.

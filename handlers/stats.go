@@ -351,10 +351,17 @@ func cached[T any](s *Server, c *fiber.Ctx, key string, compute func() (T, error
 		cv := v.(caseVersion)
 		key += fmt.Sprintf("|own:%s@%d", cv.id, cv.version)
 	}
+	ttl := s.cfg.CountTTL
+	if ttl == 0 {
+		ttl = countTTL
+	}
+	if ttl < 0 {
+		return compute()
+	}
 	now := time.Now() // real time: the entry's age, whatever the domain clock says
 	cc := &s.counts
 	cc.mu.Lock()
-	if e, ok := cc.m[key]; ok && now.Sub(e.at) < countTTL {
+	if e, ok := cc.m[key]; ok && now.Sub(e.at) < ttl {
 		cc.mu.Unlock()
 		return e.v.(T), nil
 	}
