@@ -1,9 +1,13 @@
 package handlers
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"weiquan"
+	"weiquan/notifications"
 	"weiquan/workflow"
 )
 
@@ -77,6 +81,14 @@ func present(c *weiquan.Case) *weiquan.Case {
 	}
 	if out.Messages == nil {
 		out.Messages = []weiquan.Message{}
+	}
+	// A message owed at registration was composed before the case had a
+	// number; the dispatcher puts it in when sending. Show it as it will go.
+	if slices.ContainsFunc(out.Messages, func(m weiquan.Message) bool { return strings.Contains(m.Body, notifications.IDPlaceholder) }) {
+		out.Messages = slices.Clone(out.Messages)
+		for i := range out.Messages {
+			out.Messages[i].Body = strings.ReplaceAll(out.Messages[i].Body, notifications.IDPlaceholder, out.ID)
+		}
 	}
 	return &out
 }

@@ -118,12 +118,15 @@ func (c *client) login(username, password string) {
 	c.token = r.Token
 }
 
+// complaint is the i-th call's complaint. Each names its own shop, so that
+// many of them do not form a cluster (群体性投诉), whose flag would change
+// the earlier cases after they were acknowledged.
 func complaint(i int) map[string]any {
 	return map[string]any{
 		"kind": "complaint", "channel": "12315",
 		"source":      map[string]any{"call_id": fmt.Sprintf("PBX-%d", i)},
 		"complainant": map[string]any{"name": "李四", "phone": "13900139000"},
-		"respondent":  map[string]any{"name": "泉州某某服饰有限公司", "address": "泉州市丰泽区东海街道100号"},
+		"respondent":  map[string]any{"name": fmt.Sprintf("泉州某某服饰第%d分店", i), "address": "泉州市丰泽区东海街道100号"},
 		"subject":     map[string]any{"category": "clothing", "problem": "quality", "product": "羽绒服", "amount_fen": 89900},
 		"description": fmt.Sprintf("第%d号来电：羽绒服穿了一周就开线跑绒，商家不予退换。", i),
 		"demands":     []string{"refund", "compensation"},
