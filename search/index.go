@@ -297,11 +297,7 @@ func checkCRC(path string, want uint32) error {
 // create makes a new, empty index in dir (which must not exist) stamped with
 // this program's mapping version and phone key.
 func create(dir string, opts Options, checkpoint string) (*Index, error) {
-	return createWith(dir, opts, checkpoint, scorchConfig())
-}
-
-func createWith(dir string, opts Options, checkpoint string, config map[string]interface{}) (*Index, error) {
-	b, err := bleve.NewUsing(dir, newMapping(), scorch.Name, scorch.Name, config)
+	b, err := bleve.NewUsing(dir, newMapping(), scorch.Name, scorch.Name, scorchConfig())
 	if err != nil {
 		return nil, fmt.Errorf("search: creating index in %s: %w", dir, err)
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"go.etcd.io/bbolt"
 
 	"weiquan"
@@ -45,20 +44,9 @@ func (p Progress) Rate() float64 {
 }
 
 // rebuildBatch is the number of cases per batch: large enough that the
-// per-batch segment and merge work is spread over many cases (each batch
-// becomes a segment whose dictionaries are written and later merged),
-// small enough that a batch's analysed form stays at a hundred megabytes
-// or so.
-const rebuildBatch = 5000
-
-// Bulk build settings: the rebuilt index is merged into one segment at the
-// end anyway, so while it loads, segments are merged only once 50 of a size
-// have piled up (the default merges every 10, rewriting each case once per
-// tier), and the final merge takes up to 100 segments at once.
-const (
-	bulkSegmentsPerMerge   = 50
-	bulkFinalMergeSegments = 100
-)
+// per-batch segment and merge work is spread over many cases, small enough
+// that a batch's analysed form stays at a few tens of megabytes.
+const rebuildBatch = 2000
 
 // Rebuild builds a new index from src in a directory beside dir and, once it
 // is complete and on disk, puts it in place of dir and opens it. Until then
@@ -81,7 +69,7 @@ func Rebuild(ctx context.Context, dir string, opts Options, src Source) (*Index,
 	if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
 		return nil, fmt.Errorf("search: creating parent of %s: %w", dir, err)
 	}
-	ix, err := createWith(tmp, opts, "", bulkConfig())
+	ix, err := create(tmp, opts, "")
 	if err != nil {
 		return nil, err
 	}
@@ -274,21 +262,8 @@ func (ix *Index) forceMerge(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	mo := mergeplan.SingleSegmentMergePlanOptions
-	mo.SegmentsPerMergeTask = bulkFinalMergeSegments
-	if err := s.ForceMerge(ctx, &mo); err != nil {
+	if err := s.ForceMerge(ctx, nil); err != nil {
 		return fmt.Errorf("search: merging index: %w", err)
 	}
 	return nil
-}
-
-// bulkConfig is the scorch configuration of an index being rebuilt; Open
-// reopens the finished index with scorchConfig.
-func bulkConfig() map[string]interface{} {
-	c := scorchConfig()
-	c["scorchMergePlanOptions"] = map[string]interface{}{
-		"MaxSegmentsPerTier":   bulkSegmentsPerMerge,
-		"SegmentsPerMergeTask": bulkSegmentsPerMerge,
-	}
-	return c
 }
