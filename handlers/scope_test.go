@@ -1,7 +1,9 @@
 package handlers_test
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -9,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // listResult is the list answer as the tests read it.
@@ -252,12 +255,23 @@ func TestRequestLimits(t *testing.T) {
 		}
 		go func() { _ = e.app.Listener(ln) }()
 		defer ln.Close()
-		req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/api/v1/cases", strings.NewReader(strings.Repeat("x", 2<<20)))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+op)
-		resp, err := http.DefaultClient.Do(req)
+		// The server answers before the client has sent the whole body and
+		// closes: write from a goroutine and ignore its error (a reset is
+		// expected), and read the answer from the same connection.
+		conn, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
 			t.Fatal(err)
+		}
+		defer conn.Close()
+		go func() {
+			body := strings.Repeat("x", 2<<20)
+			_, _ = fmt.Fprintf(conn, "POST /api/v1/cases HTTP/1.1\r\nHost: weiquan\r\nContent-Type: application/json\r\n"+
+				"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s", op, len(body), body)
+		}()
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("reading the answer: %v", err)
 		}
 		defer resp.Body.Close()
 		raw, _ := io.ReadAll(resp.Body)
