@@ -346,3 +346,28 @@ func TestNoListLeaksACaseOutOfScope(t *testing.T) {
 		}
 	}
 }
+
+// A unit's counts and the lists beside them are about the cases it holds
+// now: the supervisor of a unit the case only passed through still finds
+// it in searches (read-only), but does not count it as theirs.
+func TestCountsAreOfCasesHeldNow(t *testing.T) {
+	f := newAuthzFixture(t)
+	total := func(who string) float64 {
+		r := authzDo(t, f.e, "GET", "/api/v1/stats/summary", f.tokens[who], nil)
+		if r.status != 200 {
+			t.Fatalf("%s: stats %d: %.300s", who, r.status, r.body)
+		}
+		n, _ := r.json(t)["total"].(float64)
+		return n
+	}
+	if got := total(whoParent); got < 1 {
+		t.Errorf("the supervisor above the holding unit counts %v cases, want the fixture counted", got)
+	}
+	if got := total(whoSupPassed); got != 0 {
+		t.Errorf("the supervisor of a unit the case passed through counts %v cases, want 0", got)
+	}
+	r := authzDo(t, f.e, "GET", "/api/v1/cases?q="+f.caseID, f.tokens[whoSupPassed], nil)
+	if r.status != 200 || !strings.Contains(string(r.body), f.caseID) {
+		t.Errorf("the passed-through supervisor no longer finds the case: %d %.300s", r.status, r.body)
+	}
+}

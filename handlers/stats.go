@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -61,8 +62,22 @@ func (s *Server) statsFilter(c *fiber.Ctx) (search.Query, error) {
 	if err != nil {
 		return q, err
 	}
-	q.UnitIDs = splitList(c.Query("unit"))
 	q.Scope = s.Units.Scope(actor(c))
+	// Counts and the lists beside them are about the work a supervisor's
+	// units hold now: a case that only passed through one of them and moved
+	// to another city is that city's to count. So the units holding the case
+	// must be in scope too, not only some unit of its trail.
+	q.UnitIDs = splitList(c.Query("unit"))
+	if q.Scope != nil {
+		if len(q.UnitIDs) == 0 {
+			q.UnitIDs = q.Scope
+		} else {
+			q.UnitIDs = slices.DeleteFunc(q.UnitIDs, func(id string) bool { return !slices.Contains(q.Scope, id) })
+			if len(q.UnitIDs) == 0 {
+				q.UnitIDs = []string{} // only units outside the scope: nothing
+			}
+		}
+	}
 	q.Cursor, q.Facets = "", false
 	return q, nil
 }
