@@ -52,6 +52,13 @@ func BenchmarkConsoleAndPublicPages(b *testing.B) {
 	if _, err := a.bootstrap(context.Background()); err != nil {
 		b.Fatal(err)
 	}
+	// The seeded cases owe no SMS: in a store of this size the messages of
+	// old cases went out long ago. Seeded with their registration messages
+	// owed, the service would start by working off 100,000 of them (at
+	// night, postponing each: one write apiece) while the pages are timed,
+	// and measure that backlog instead of the pages.
+	owe := a.engine.Owe
+	a.engine.Owe = nil
 	gen := seed.New(3, seed.Options{Now: time.Now()})
 	var mu sync.Mutex
 	caller := ""
@@ -70,6 +77,7 @@ func BenchmarkConsoleAndPublicPages(b *testing.B) {
 	}); err != nil {
 		b.Fatal(err)
 	}
+	a.engine.Owe = owe
 	a.close()
 	b.Logf("seeded %d cases in %s", stored, time.Since(t0).Round(time.Second))
 
@@ -89,6 +97,19 @@ func BenchmarkConsoleAndPublicPages(b *testing.B) {
 		}
 	}
 	b.Logf("started (index built from the store) in %s", time.Since(t0).Round(time.Second))
+	// Right after the start the index follower re-reads what was written
+	// in the last minutes before it (here: the whole seed) and follows new
+	// writes only after that, so lists that wait for a person's own last
+	// write wait their full bound meanwhile. Time the pages in the steady
+	// state that follows.
+	reconciled := regexp.MustCompile(`search index reconciled`)
+	for !reconciled.MatchString(stderr.String()) {
+		if time.Since(t0) > 20*time.Minute {
+			b.Fatalf("the index did not reconcile: %s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.Logf("index reconciled with the store %s after the start", time.Since(t0).Round(time.Second))
 
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second,
