@@ -11,6 +11,23 @@ const (
 	UnitEnterprise  UnitType = "enterprise"  // ODR 企业
 )
 
+// Label is the unit type in Chinese, as pages and messages name it.
+func (t UnitType) Label() string {
+	switch t {
+	case UnitDispatch:
+		return "指挥中心"
+	case UnitAgency:
+		return "市场监管局"
+	case UnitStation:
+		return "消费维权服务站"
+	case UnitArbitration:
+		return "仲裁机构"
+	case UnitEnterprise:
+		return "ODR 企业"
+	}
+	return string(t)
+}
+
 // Unit is a body that handles cases.
 type Unit struct {
 	ID           string   `json:"id" bson:"_id"`

@@ -100,7 +100,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		},
 		"maskPhone":    weiquan.MaskPhone,
 		"roleName":     roleLabel,
-		"unitTypeName": unitTypeName,
+		"unitTypeName": weiquan.UnitType.Label,
 		// fieldError is a form field's error message: {{fieldError .FieldErrors "complainant.phone"}}.
 		"fieldError": fieldError,
 		// terms lists a taxonomy for a select: {{range terms "category"}}.

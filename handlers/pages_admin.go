@@ -431,23 +431,6 @@ type unitFormData struct {
 
 type option struct{ Code, Label string }
 
-// unitTypeName is a unit type in Chinese.
-func unitTypeName(t weiquan.UnitType) string {
-	switch t {
-	case weiquan.UnitDispatch:
-		return "指挥中心"
-	case weiquan.UnitAgency:
-		return "市场监管局"
-	case weiquan.UnitStation:
-		return "消费维权服务站"
-	case weiquan.UnitArbitration:
-		return "仲裁机构"
-	case weiquan.UnitEnterprise:
-		return "ODR 企业"
-	}
-	return string(t)
-}
-
 func unitTypeOptions() []option {
 	return []option{
 		{string(weiquan.UnitStation), "消费维权服务站（station）"},

@@ -534,7 +534,7 @@ func unitWith(set *unitSet, u weiquan.Unit) (*unitSet, error) {
 	}
 	old := set.unit(u.ID)
 	if old != nil && old.Type != u.Type {
-		add("type", "type_changed", fmt.Sprintf("单位“%s”是%s，不能改为其他类型；请新建一个单位", u.ID, unitTypeLabel(old.Type)))
+		add("type", "type_changed", fmt.Sprintf("单位“%s”是%s，不能改为其他类型；请新建一个单位", u.ID, old.Type.Label()))
 	}
 	if u.ParentID != "" && u.ParentID != u.ID {
 		if set.unit(u.ParentID) == nil {
@@ -559,22 +559,6 @@ func unitWith(set *unitSet, u weiquan.Unit) (*unitSet, error) {
 	}
 	all = append(all, unitClone(u))
 	return unitIndex(all), nil
-}
-
-func unitTypeLabel(t weiquan.UnitType) string {
-	switch t {
-	case weiquan.UnitDispatch:
-		return "指挥中心"
-	case weiquan.UnitAgency:
-		return "市场监管局"
-	case weiquan.UnitStation:
-		return "消费维权服务站"
-	case weiquan.UnitArbitration:
-		return "仲裁机构"
-	case weiquan.UnitEnterprise:
-		return "ODR 企业"
-	}
-	return string(t)
 }
 
 // ---- Policies ----
