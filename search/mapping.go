@@ -414,48 +414,10 @@ func phoneForms(phones []string) []string {
 }
 
 // scrubPhones masks, in text, every run of digits and the separators people
-// put between them (spaces, dashes, brackets, a plus) whose digits contain
-// one of the forms: 回电138 0013 8000 becomes 回电138******8000.
+// put between them whose digits contain one of the forms (回电138 0013 8000
+// becomes 回电138******8000): the text is indexed as a list shows it.
 func scrubPhones(text string, forms []string) string {
-	if len(forms) == 0 {
-		return text
-	}
-	isPart := func(r rune) bool {
-		return r >= '0' && r <= '9' || r >= '０' && r <= '９' || strings.ContainsRune(" -()（）+－", r)
-	}
-	var b strings.Builder
-	runes := []rune(text)
-	for i := 0; i < len(runes); {
-		if !isPart(runes[i]) {
-			b.WriteRune(runes[i])
-			i++
-			continue
-		}
-		j := i
-		for j < len(runes) && isPart(runes[j]) {
-			j++
-		}
-		run := string(runes[i:j])
-		d := digits(run)
-		hit := false
-		for _, f := range forms {
-			if len(f) >= 7 && strings.Contains(d, f) {
-				hit = true
-				break
-			}
-		}
-		if hit {
-			lead := len(run) - len(strings.TrimLeft(run, " "))
-			trail := len(run) - len(strings.TrimRight(run, " "))
-			b.WriteString(run[:lead])
-			b.WriteString(weiquan.MaskPhone(strings.TrimSpace(run)))
-			b.WriteString(run[len(run)-trail:])
-		} else {
-			b.WriteString(run)
-		}
-		i = j
-	}
-	return b.String()
+	return weiquan.ScrubPII(text, forms, nil)
 }
 
 // unixSeconds is how the index holds a time; see newMapping.
