@@ -26,7 +26,8 @@ import (
 // 3: unit_trail, every unit that has held the case, for access control.
 // 4: flags, and the dashboard's counting fields (trend, recovered).
 // 5: sweep_warn, sweep_overdue: what the deadline sweeper still owes (sweep.go).
-const MappingVersion = 5
+// 6: range fields (ranges.go) in place of bleve's numbers.
+const MappingVersion = 6
 
 // Field names in the index.
 const (
@@ -58,6 +59,8 @@ const (
 	fCreated       = "created_at"
 	fUpdated       = "updated_at"
 	fNextDeadline  = "next_deadline"
+	fCreatedRange  = "created_range"
+	fDeadlineRange = "deadline_range"
 	fCreatedKey    = "created_key"
 	fDeadlineKey   = "deadline_key"
 	fFlags         = "flags"
@@ -127,11 +130,12 @@ func newMapping() *mapping.IndexMappingImpl {
 		f.SkipFreqNorm = false
 		return f
 	}
-	num := func(store, docValues bool) *mapping.FieldMapping {
+	// Numbers are only stored, for a summary; see the range fields below.
+	num := func() *mapping.FieldMapping {
 		f := mapping.NewNumericFieldMapping()
-		f.Store = store
+		f.Index = false
 		f.IncludeInAll = false
-		f.DocValues = docValues
+		f.DocValues = false
 		return f
 	}
 
@@ -145,7 +149,7 @@ func newMapping() *mapping.IndexMappingImpl {
 
 	// Codes: filters, facets (doc values), and what a summary shows (stored).
 	// The case number needs no field of its own: bleve's _id answers it.
-	add(fVersion, storedOnly(num(true, false)))
+	add(fVersion, num())
 	add(fKind, kw(true, false))
 	add(fChannel, kw(true, true))
 	add(fStatus, kw(true, true))
@@ -167,18 +171,16 @@ func newMapping() *mapping.IndexMappingImpl {
 		add(f.name, text(f.phrase))
 	}
 
-	// Amounts and times. A number is indexed as 16 terms (one per
-	// precision) and its doc values hold all 16, so only what a query
-	// filters or sorts on is indexed: the other deadlines and the update
-	// time are not, and the version is only stored. Times are Unix seconds:
-	// as bleve date-times (nanoseconds) every one of the 16 terms was unique
-	// to its case, and the dates took a quarter of the index.
-	add(fAmount, num(false, false))
-	add(fCreated, num(true, false))
-	add(fUpdated, storedOnly(num(true, false)))
-	add(fNextDeadline, num(true, false))
-	add(fSweepWarn, num(false, false))
-	add(fSweepOverdue, num(false, false))
+	// Amounts and times. What a query filters by range is a range field
+	// (ranges.go), a few terms per value; bleve's own numbers, 16 terms
+	// each, are kept only for what a summary shows, stored and not indexed.
+	// Times are Unix seconds.
+	for _, f := range []string{fAmount, fCreatedRange, fDeadlineRange, fSweepWarn, fSweepOverdue} {
+		add(f, kw(false, false))
+	}
+	add(fCreated, num())
+	add(fUpdated, num())
+	add(fNextDeadline, num())
 
 	// Sort keys. A sort reads the doc values of every matching case, and
 	// bleve keeps them in compressed chunks of about a thousand cases: a
@@ -342,29 +344,30 @@ func (ix *Index) document(c *weiquan.Case) map[string]any {
 	}
 	county := c.Respondent.DivisionCode
 	d := map[string]any{
-		fVersion:     c.Version,
-		fKind:        orUnset(string(c.Kind)),
-		fChannel:     orUnset(string(c.Channel)),
-		fStatus:      orUnset(string(c.Status)),
-		fOutcome:     orUnset(string(c.Outcome)),
-		fTrack:       orUnset(string(c.Track)),
-		fUnit:        orUnset(c.UnitID),
-		fTrail:       trailTerms(c),
-		fDepartment:  orUnset(c.Department),
-		fCategory:    orUnset(c.Subject.Category),
-		fProblem:     orUnset(c.Subject.Problem),
-		fCounty:      orUnset(county),
-		fCity:        orUnset(weiquan.CityCode(county)),
-		fRespondent:  scrub(c.Respondent.Name),
-		fProduct:     scrub(c.Subject.Product),
-		fBrand:       scrub(c.Subject.Brand),
-		fModel:       scrub(c.Subject.Model),
-		fTitle:       scrub(c.Title),
-		fDescription: scrub(c.Description),
-		fNotes:       strings.Join(notes, "\n"),
-		fAmount:      c.Subject.AmountFen,
-		fCreated:     unixSeconds(c.CreatedAt),
-		fUpdated:     unixSeconds(c.UpdatedAt),
+		fVersion:      c.Version,
+		fKind:         orUnset(string(c.Kind)),
+		fChannel:      orUnset(string(c.Channel)),
+		fStatus:       orUnset(string(c.Status)),
+		fOutcome:      orUnset(string(c.Outcome)),
+		fTrack:        orUnset(string(c.Track)),
+		fUnit:         orUnset(c.UnitID),
+		fTrail:        trailTerms(c),
+		fDepartment:   orUnset(c.Department),
+		fCategory:     orUnset(c.Subject.Category),
+		fProblem:      orUnset(c.Subject.Problem),
+		fCounty:       orUnset(county),
+		fCity:         orUnset(weiquan.CityCode(county)),
+		fRespondent:   scrub(c.Respondent.Name),
+		fProduct:      scrub(c.Subject.Product),
+		fBrand:        scrub(c.Subject.Brand),
+		fModel:        scrub(c.Subject.Model),
+		fTitle:        scrub(c.Title),
+		fDescription:  scrub(c.Description),
+		fNotes:        strings.Join(notes, "\n"),
+		fAmount:       rangeTerms(c.Subject.AmountFen),
+		fCreated:      unixSeconds(c.CreatedAt),
+		fCreatedRange: rangeTerms(c.CreatedAt.Unix()),
+		fUpdated:      unixSeconds(c.UpdatedAt),
 	}
 	if k := respondentKey(c.Respondent.Name); k != "" {
 		d[fRespondentKey] = k
@@ -386,6 +389,7 @@ func (ix *Index) document(c *weiquan.Case) map[string]any {
 	d[fDeadlineKey] = sortKey(NextDeadline(c), c.ID)
 	if t := NextDeadline(c); t != nil {
 		d[fNextDeadline] = unixSeconds(*t)
+		d[fDeadlineRange] = rangeTerms(t.Unix())
 	}
 	sweepFields(d, c)
 	if len(c.Flags) > 0 {
@@ -428,22 +432,20 @@ func fromUnixSeconds(v float64) time.Time { return time.Unix(int64(v), 0).In(wei
 
 // secondsRange turns [from, to) into the inclusive range of whole seconds
 // the index holds: a case created at 10:00:00.7 is indexed at 10:00:00.
-func secondsRange(from, to time.Time) (lo, hi *float64) {
+func secondsRange(from, to time.Time) (lo, hi *int64) {
 	if !from.IsZero() {
 		s := from.Unix()
 		if from.Nanosecond() > 0 {
 			s++
 		}
-		v := float64(s)
-		lo = &v
+		lo = &s
 	}
 	if !to.IsZero() {
 		s := to.Unix()
 		if to.Nanosecond() == 0 {
 			s--
 		}
-		v := float64(s)
-		hi = &v
+		hi = &s
 	}
 	return lo, hi
 }

@@ -210,19 +210,10 @@ func (ix *Index) compile(q Query) (compiled, error) {
 	}
 	if !q.CreatedFrom.IsZero() || !q.CreatedTo.IsZero() {
 		lo, hi := secondsRange(q.CreatedFrom, q.CreatedTo)
-		must = append(must, numericRange(fCreated, lo, hi))
+		must = append(must, rangeQuery(fCreatedRange, lo, hi))
 	}
 	if q.AmountMin != nil || q.AmountMax != nil {
-		var lo, hi *float64
-		if q.AmountMin != nil {
-			v := float64(*q.AmountMin)
-			lo = &v
-		}
-		if q.AmountMax != nil {
-			v := float64(*q.AmountMax)
-			hi = &v
-		}
-		must = append(must, numericRange(fAmount, lo, hi))
+		must = append(must, rangeQuery(fAmount, q.AmountMin, q.AmountMax))
 	}
 	due := q.DueBefore
 	if q.Overdue {
@@ -236,7 +227,7 @@ func (ix *Index) compile(q Query) (compiled, error) {
 	}
 	if !due.IsZero() {
 		_, hi := secondsRange(time.Time{}, due)
-		must = append(must, numericRange(fNextDeadline, nil, hi))
+		must = append(must, rangeQuery(fDeadlineRange, nil, hi))
 	}
 	// The free text goes in last, given the filters: see textQuery.
 	if tq := ix.textQuery(q.Text, must); tq != nil {
@@ -256,15 +247,6 @@ func (ix *Index) compile(q Query) (compiled, error) {
 		c.q = query.NewConjunctionQuery(must)
 	}
 	return c, nil
-}
-
-// numericRange is an inclusive range filter; a nil end is open.
-func numericRange(field string, lo, hi *float64) query.Query {
-	t := true
-	r := query.NewNumericRangeInclusiveQuery(lo, hi, &t, &t)
-	r.SetField(field)
-	r.SetBoost(0)
-	return r
 }
 
 // filter matches any of the values exactly and adds nothing to the score:

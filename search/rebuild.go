@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -79,6 +80,7 @@ func Rebuild(ctx context.Context, dir string, opts Options, src Source) (*Index,
 		return nil, err
 	}
 
+	defer relaxGC()()
 	start := time.Now()
 	n, err := ix.bulkLoad(ctx, src)
 	if err != nil {
@@ -250,6 +252,24 @@ func (ix *Index) bulkLoad(ctx context.Context, src Source) (int, error) {
 		err = failed()
 	}
 	return n, err
+}
+
+// rebuildGCPercent is the garbage collector's target during a bulk load.
+// Building segments allocates a great deal that dies young: at the default
+// of 100 the collector took about a sixth of a rebuild's CPU, and at 200 a
+// rebuild of 100,000 cases ran 14% faster for 37% more peak memory
+// (BENCHMARKS.md).
+const rebuildGCPercent = 200
+
+// relaxGC raises the garbage collector's target to rebuildGCPercent unless
+// it is set higher or off already, and returns the function that puts it
+// back.
+func relaxGC() (restore func()) {
+	old := debug.SetGCPercent(rebuildGCPercent)
+	if old < 0 || old > rebuildGCPercent {
+		debug.SetGCPercent(old)
+	}
+	return func() { debug.SetGCPercent(old) }
 }
 
 // forceMerge merges the index into one segment.

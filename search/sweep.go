@@ -47,7 +47,7 @@ var sweepRunning = []struct {
 
 // sweepFields adds the sweeper's fields of c to its index document.
 func sweepFields(d map[string]any, c *weiquan.Case) {
-	var warn, overdue []float64
+	var warn, overdue []int64
 	for _, r := range sweepRunning {
 		due := r.due(c.Deadlines)
 		if due == nil || !r.running(c) {
@@ -61,16 +61,16 @@ func sweepFields(d map[string]any, c *weiquan.Case) {
 		if raised("overdue") {
 			continue
 		}
-		overdue = append(overdue, unixSeconds(*due))
+		overdue = append(overdue, due.Unix())
 		if !raised("warning") {
-			warn = append(warn, unixSeconds(*due))
+			warn = append(warn, due.Unix())
 		}
 	}
 	if len(warn) > 0 {
-		d[fSweepWarn] = warn
+		d[fSweepWarn] = rangeTerms(warn...)
 	}
 	if len(overdue) > 0 {
-		d[fSweepOverdue] = overdue
+		d[fSweepOverdue] = rangeTerms(overdue...)
 	}
 }
 
@@ -106,10 +106,10 @@ func (sc SweepCandidates) DueCases(ctx context.Context, before time.Time, after 
 		now = sc.Now()
 	}
 	// Due times are whole seconds: "at or before t" is up to t's second.
-	warnHi, overdueHi := float64(before.Unix()), float64(now.Unix())
+	warnHi, overdueHi := before.Unix(), now.Unix()
 	q := query.NewDisjunctionQuery([]query.Query{
-		numericRange(fSweepWarn, nil, &warnHi),
-		numericRange(fSweepOverdue, nil, &overdueHi),
+		rangeQuery(fSweepWarn, nil, &warnHi),
+		rangeQuery(fSweepOverdue, nil, &overdueHi),
 	})
 	n, err := sc.Index.idx.DocCount()
 	if err != nil {
