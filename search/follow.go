@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"weiquan"
@@ -33,6 +34,10 @@ type Follower struct {
 	Changes ChangeSource
 	Now     func() time.Time
 	Logger  *slog.Logger
+
+	// holdCheckpoint keeps Run from advancing the checkpoint while a
+	// reconcile beside it has not finished (Follow).
+	holdCheckpoint atomic.Bool
 }
 
 // followMargin is subtracted from the checkpoint when reconciling: a case's
@@ -120,6 +125,36 @@ func (f *Follower) Reconcile(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// Follow keeps the index in step with the store until ctx ends or the feed
+// fails: it applies the feed's changes from the start and reconciles beside
+// them. A reconcile after a restart can read for minutes (everything written
+// since the checkpoint, less the margin); meanwhile the cases people change
+// are searchable at once, rather than their lists waiting out the
+// read-your-writes bound. Until the reconcile has finished the checkpoint
+// stays where it was, so that a crash meanwhile leaves the same cases to
+// reconcile; a failed reconcile leaves it there for good (the next start
+// tries again). reconciled, if not nil, is told how the reconcile went.
+func (f *Follower) Follow(ctx context.Context, reconciled func(n int, err error)) error {
+	f.holdCheckpoint.Store(true)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n, err := f.Reconcile(ctx)
+		if err == nil {
+			f.holdCheckpoint.Store(false)
+		}
+		if reconciled != nil && ctx.Err() == nil {
+			reconciled(n, err)
+		}
+	}()
+	err := f.Run(ctx)
+	cancel()
+	<-done
+	return err
+}
+
 // Run applies the feed's changes until ctx ends. A failed batch is retried:
 // the ids stay owed, and a restart's reconcile covers them in any case.
 func (f *Follower) Run(ctx context.Context) error {
@@ -138,7 +173,11 @@ func (f *Follower) Run(ctx context.Context) error {
 		fetched := f.now()
 		cases, err := f.Store.GetCases(ctx, owed)
 		if err == nil {
-			err = f.Index.Apply(ctx, Changes{Cases: cases, Checkpoint: fetched.Add(-time.Second).UTC().Format(time.RFC3339Nano)})
+			ch := Changes{Cases: cases}
+			if !f.holdCheckpoint.Load() {
+				ch.Checkpoint = fetched.Add(-time.Second).UTC().Format(time.RFC3339Nano)
+			}
+			err = f.Index.Apply(ctx, ch)
 		}
 		if err != nil {
 			if ctx.Err() != nil {

@@ -95,33 +95,29 @@ func (a *app) rebuildIndex(ctx context.Context, opts search.Options, progress fu
 	})
 }
 
-// follow keeps the index current until ctx ends: reconcile, then the feed.
+// follow keeps the index current until ctx ends: the feed, with a reconcile
+// beside it each time following (re)starts.
 func (a *app) follow(ctx context.Context, ix *search.Index, sub search.ChangeSource) {
 	f := &search.Follower{Index: ix, Store: a.store, Changes: sub, Logger: a.log}
-	start := time.Now()
-	n, err := f.Reconcile(ctx)
-	if err != nil {
-		if ctx.Err() == nil {
-			a.log.Error("search index reconcile failed; run weiquan reindex", "err", err)
-		}
-	} else {
-		a.log.Info("search index reconciled with the store", "reindexed", n, "took", time.Since(start).Round(time.Millisecond))
-	}
 	for {
-		err := f.Run(ctx)
+		start := time.Now()
+		err := f.Follow(ctx, func(n int, err error) {
+			if err != nil {
+				a.log.Error("search index reconcile failed; run weiquan reindex", "err", err)
+				return
+			}
+			a.log.Info("search index reconciled with the store", "reindexed", n, "took", time.Since(start).Round(time.Millisecond))
+		})
 		if err == nil || ctx.Err() != nil {
 			return
 		}
 		// A change stream that lost its place: what it missed is found by
-		// reconciling again, then following resumes.
+		// reconciling again while following resumes.
 		a.log.Error("search index lost the change feed; reconciling", "err", err)
 		select {
 		case <-time.After(5 * time.Second):
 		case <-ctx.Done():
 			return
-		}
-		if _, err := f.Reconcile(ctx); err != nil && ctx.Err() == nil {
-			a.log.Error("search index reconcile failed; run weiquan reindex", "err", err)
 		}
 	}
 }
