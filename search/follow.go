@@ -47,6 +47,12 @@ const followMargin = 5 * time.Minute
 
 const followBatch = 1000
 
+// applyChunk is the most cases one write to the index carries: a write holds
+// the index for its length (about a millisecond per case), and a person
+// waiting for their own change (WaitForVersion) waits for the write in
+// progress.
+const applyChunk = 100
+
 func (f *Follower) now() time.Time {
 	if f.Now == nil {
 		return time.Now()
@@ -100,7 +106,7 @@ func (f *Follower) Reconcile(ctx context.Context) (int, error) {
 			}
 		}
 		if len(stale) > 0 || checkpoint != "" {
-			if err := f.Index.Apply(ctx, Changes{Cases: stale, Checkpoint: checkpoint}); err != nil {
+			if err := f.apply(ctx, stale, checkpoint); err != nil {
 				return err
 			}
 		}
@@ -123,6 +129,17 @@ func (f *Follower) Reconcile(ctx context.Context) (int, error) {
 		return n, err
 	}
 	return n, nil
+}
+
+// apply indexes cases in chunks of applyChunk, the checkpoint with the last.
+func (f *Follower) apply(ctx context.Context, cases []*weiquan.Case, checkpoint string) error {
+	for len(cases) > applyChunk {
+		if err := f.Index.Apply(ctx, Changes{Cases: cases[:applyChunk]}); err != nil {
+			return err
+		}
+		cases = cases[applyChunk:]
+	}
+	return f.Index.Apply(ctx, Changes{Cases: cases, Checkpoint: checkpoint})
 }
 
 // Follow keeps the index in step with the store until ctx ends or the feed
@@ -157,7 +174,10 @@ func (f *Follower) Follow(ctx context.Context, reconciled func(n int, err error)
 
 // Run applies the feed's changes until ctx ends. A failed batch is retried:
 // the ids stay owed, and a restart's reconcile covers them in any case.
+// From its start the index's WaitForVersion may read cases from f.Store.
 func (f *Follower) Run(ctx context.Context) error {
+	read := f.Store.GetCases
+	f.Index.readThrough.Store(&read)
 	var owed []string
 	for {
 		if len(owed) == 0 {
@@ -173,11 +193,11 @@ func (f *Follower) Run(ctx context.Context) error {
 		fetched := f.now()
 		cases, err := f.Store.GetCases(ctx, owed)
 		if err == nil {
-			ch := Changes{Cases: cases}
+			checkpoint := ""
 			if !f.holdCheckpoint.Load() {
-				ch.Checkpoint = fetched.Add(-time.Second).UTC().Format(time.RFC3339Nano)
+				checkpoint = fetched.Add(-time.Second).UTC().Format(time.RFC3339Nano)
 			}
-			err = f.Index.Apply(ctx, ch)
+			err = f.apply(ctx, cases, checkpoint)
 		}
 		if err != nil {
 			if ctx.Err() != nil {

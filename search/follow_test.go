@@ -108,3 +108,68 @@ func TestFollowIndexesChangesWhileReconciling(t *testing.T) {
 		t.Errorf("Follow: %v", err)
 	}
 }
+
+// gatedFeed is the store's real feed held back by the test, as a feed
+// working off a backlog would be.
+type gatedFeed struct {
+	*store.Subscription
+	gate chan struct{}
+}
+
+func (g gatedFeed) Next(ctx context.Context) ([]string, error) {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.Subscription.Next(ctx)
+}
+
+// TestWaitForVersionReadsThroughABacklog: a person's own write is
+// searchable within moments even when the feed has not delivered it.
+func TestWaitForVersionReadsThroughABacklog(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	ix, err := search.Rebuild(ctx, filepath.Join(t.TempDir(), "index"),
+		search.Options{PhoneKey: []byte("follow-test-key-0123456789")}, search.Source{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	sub := st.Subscribe()
+	defer sub.Close()
+	gate := make(chan struct{})
+	fctx, stop := context.WithCancel(ctx)
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		_ = (&search.Follower{Index: ix, Store: st, Changes: gatedFeed{sub, gate}}).Run(fctx)
+	}()
+	defer func() { stop(); <-followed }()
+
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, weiquan.Shanghai)
+	c := &weiquan.Case{Kind: weiquan.KindComplaint, Status: weiquan.StatusRegistered, Version: 1, CreatedAt: at, UpdatedAt: at, Title: "热水器不出热水"}
+	if err := st.InsertNewCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := ix.WaitForVersion(wctx, c.ID, c.Version); err != nil {
+		t.Fatalf("own write not indexed while the feed is held back: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("waited %s for a case the store had", d)
+	}
+	res, err := ix.Search(ctx, search.Query{Text: "热水器"})
+	if err != nil || res.Total != 1 || res.Items[0].ID != c.ID {
+		t.Fatalf("search after the wait: %+v, %v", res, err)
+	}
+	// The feed delivering the same version later changes nothing.
+	close(gate)
+	wctx2, cancel2 := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel2()
+	if err := ix.WaitForVersion(wctx2, c.ID, c.Version); err != nil {
+		t.Fatal(err)
+	}
+}

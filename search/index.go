@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -99,6 +100,10 @@ type Index struct {
 	// changed is closed and replaced after every write, waking WaitForVersion.
 	changedMu sync.Mutex
 	changed   chan struct{}
+
+	// readThrough, once a Follower runs, reads cases from the store for
+	// WaitForVersion (see there).
+	readThrough atomic.Pointer[func(ctx context.Context, ids []string) ([]*weiquan.Case, error)]
 }
 
 func (o Options) check() error {
@@ -534,10 +539,23 @@ func (ix *Index) IndexedVersions(ctx context.Context, ids []string) (map[string]
 	return out, nil
 }
 
+// readThroughAfter is how long WaitForVersion leaves a case to the
+// follower, which normally indexes a write within milliseconds, before it
+// reads the case from the store itself.
+const readThroughAfter = 200 * time.Millisecond
+
 // WaitForVersion blocks until the index holds at least the given version of
 // the case, or ctx ends: read-your-writes for the person who just changed it.
 // The caller bounds the wait with ctx.
+//
+// When the follower has not indexed the case after readThroughAfter — it is
+// working off a backlog: a reconcile, a burst of the deadline sweeper's
+// alerts, many cases flagged at once — the case is read from the store and
+// indexed here, ahead of the backlog; the version check makes indexing it
+// twice harmless. So a person's own write is never queued behind thousands
+// of others.
 func (ix *Index) WaitForVersion(ctx context.Context, id string, version int64) error {
+	readAt := time.After(readThroughAfter)
 	for {
 		ix.changedMu.Lock()
 		changed := ix.changed
@@ -551,6 +569,17 @@ func (ix *Index) WaitForVersion(ctx context.Context, id string, version int64) e
 		}
 		select {
 		case <-changed:
+		case <-readAt:
+			readAt = nil
+			if read := ix.readThrough.Load(); read != nil {
+				cases, err := (*read)(ctx, []string{id})
+				if err == nil {
+					err = ix.Apply(ctx, Changes{Cases: cases})
+				}
+				if err != nil && ctx.Err() == nil {
+					ix.log.Warn("search: indexing a case ahead of the feed failed", "case", id, "err", err)
+				}
+			}
 		case <-ctx.Done():
 			return fmt.Errorf("search: waiting for case %s version %d (index has %d): %w", id, version, v, ctx.Err())
 		}
