@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -553,4 +554,28 @@ func TestPhoneNumberNeverInIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestRebuildPutsTheGCTargetBack: rebuilds at the same time raise the
+// collector's target once, and the last to finish restores it.
+func TestRebuildPutsTheGCTargetBack(t *testing.T) {
+	old := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(old)
+	a, b := relaxGC(), relaxGC()
+	if got := debug.SetGCPercent(rebuildGCPercent); got != rebuildGCPercent {
+		t.Errorf("during two rebuilds the target is %d, want %d", got, rebuildGCPercent)
+	}
+	a()
+	if got := debug.SetGCPercent(rebuildGCPercent); got != rebuildGCPercent {
+		t.Errorf("one rebuild still running: target %d, want %d", got, rebuildGCPercent)
+	}
+	b()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("after both rebuilds the target is %d, want 100", got)
+	}
+	debug.SetGCPercent(-1)
+	relaxGC()()
+	if got := debug.SetGCPercent(100); got != -1 {
+		t.Errorf("a collector turned off was turned on: %d", got)
+	}
 }

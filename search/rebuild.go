@@ -263,13 +263,31 @@ const rebuildGCPercent = 200
 
 // relaxGC raises the garbage collector's target to rebuildGCPercent unless
 // it is set higher or off already, and returns the function that puts it
-// back.
+// back. The target is the process's: rebuilds at the same time (tests) share
+// one raise, and the last to finish puts it back.
 func relaxGC() (restore func()) {
-	old := debug.SetGCPercent(rebuildGCPercent)
-	if old < 0 || old > rebuildGCPercent {
-		debug.SetGCPercent(old)
+	gcRelax.Lock()
+	defer gcRelax.Unlock()
+	if gcRelax.n == 0 {
+		gcRelax.old = debug.SetGCPercent(rebuildGCPercent)
+		if gcRelax.old < 0 || gcRelax.old > rebuildGCPercent {
+			debug.SetGCPercent(gcRelax.old)
+		}
 	}
-	return func() { debug.SetGCPercent(old) }
+	gcRelax.n++
+	return func() {
+		gcRelax.Lock()
+		defer gcRelax.Unlock()
+		if gcRelax.n--; gcRelax.n == 0 {
+			debug.SetGCPercent(gcRelax.old)
+		}
+	}
+}
+
+var gcRelax struct {
+	sync.Mutex
+	n   int
+	old int
 }
 
 // forceMerge merges the index into one segment.
