@@ -65,9 +65,14 @@ func (s *Server) login(c *fiber.Ctx) error {
 	return c.JSON(loginResponse{Token: token, User: viewUser(u), At: weiquan.InShanghai(s.Accounts.Now())})
 }
 
+// logout ends the caller's session; an API token, which has none, is
+// revoked instead (logoutAPIToken).
 func (s *Server) logout(c *fiber.Ctx) error {
 	ctx, cancel := s.ctx(c)
 	defer cancel()
+	if tok, ok := bearerAPIToken(c); ok {
+		return s.logoutAPIToken(ctx, c, tok)
+	}
 	if err := s.Accounts.Logout(ctx, tokenOf(c)); err != nil {
 		return err
 	}

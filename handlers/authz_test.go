@@ -88,8 +88,10 @@ type authzRow struct {
 	reqMethod string
 	// body is sent as JSON, or as a form when it is a url.Values.
 	body func(f *authzFixture, who string) any
-	// fresh: the request ends the caller's session, so each cell signs in
-	// anew.
+	// fresh: the request ends the caller's credential, so each cell signs
+	// in anew (a person) or gets a token of its own (an API token), and the
+	// standing credentials the other rows use stay live. A cell that
+	// succeeds must leave its credential refused (401) afterwards.
 	fresh bool
 	// page: the credential travels as the session cookie, as a browser
 	// sends it (pages ignore the Authorization header), and a form post
@@ -115,6 +117,8 @@ func authzRows() []authzRow {
 
 		{method: "POST", route: "/api/v1/auth/login", name: "empty form",
 			body: func(*authzFixture, string) any { return map[string]string{"username": "", "password": ""} }, want: cells(422)},
+		// Logout ends a person's session and revokes an API token (each cell
+		// a credential of its own: fresh).
 		{method: "POST", route: "/api/v1/auth/logout", fresh: true, want: cells(204)},
 		{method: "POST", route: "/api/v1/auth/password", name: "wrong current password",
 			body: func(*authzFixture, string) any {
@@ -599,9 +603,15 @@ func TestAuthorisationMatrix(t *testing.T) {
 					if row.page {
 						do = authzPage
 					}
-					r := do(t, f.e, method, path, f.credential(t, who, row.fresh), body)
+					cred := f.credential(t, who, row.fresh)
+					r := do(t, f.e, method, path, cred, body)
 					if r.status != want {
 						t.Errorf("%s %s as %s: got %d, want %d: %.300s", method, path, who, r.status, want, r.body)
+					}
+					if row.fresh && cred != "" && r.status < 300 {
+						if r := authzDo(t, f.e, "GET", "/api/v1/taxonomy", cred, nil); r.status != 401 {
+							t.Errorf("after %s %s as %s: the credential still works (%d), want 401", method, path, who, r.status)
+						}
 					}
 				})
 			}

@@ -36,22 +36,49 @@ var (
 // withAPIToken authenticates the request as the token and runs the rest of
 // the chain as its actor.
 func (s *Server) withAPIToken(ctx context.Context, c *fiber.Ctx, token string) error {
+	if _, err := s.actAsAPIToken(ctx, c, token); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+// actAsAPIToken authenticates the request as the token and makes it the
+// request's actor.
+func (s *Server) actAsAPIToken(ctx context.Context, c *fiber.Ctx, token string) (*weiquan.APIToken, error) {
 	if s.Tokens == nil {
-		return errTokensOff
+		return nil, errTokensOff
 	}
 	t, err := s.Tokens.Authenticate(ctx, token)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Checked here, for every route under /admin/ present and future, rather
 	// than trusting each handler's role check: tokens are never admin, but
 	// this holds even if one were.
 	if strings.HasPrefix(c.Path(), "/api/v1/admin/") {
-		return errTokenAdmin
+		return nil, errTokenAdmin
 	}
 	c.Locals(userKey, &weiquan.User{ID: t.ActorID(), Username: "api:" + t.Name, Role: t.Role, UnitIDs: t.UnitIDs})
 	c.Locals(tokenKey, t)
-	return c.Next()
+	return t, nil
+}
+
+// logoutAPIToken signs an integration out the only way a token can be: it
+// is revoked, at once and for good, as an administrator revokes it. A
+// token has no session to end, and a client that logs out expects its
+// credential to stop working. A token that no longer works is 401, as on
+// any other endpoint.
+func (s *Server) logoutAPIToken(ctx context.Context, c *fiber.Ctx, token string) error {
+	t, err := s.actAsAPIToken(ctx, c, token)
+	if err != nil {
+		return err
+	}
+	if t, err = s.Tokens.Revoke(ctx, t.ID); err != nil {
+		return err
+	}
+	s.log.Info("api token revoked", "id", t.ID, "name", t.Name, "by", t.ActorID())
+	s.audit(c, "", "token_revoked", fmt.Sprintf("API 令牌 %s（%s）退出登录，撤销了自身", t.ID, t.Name))
+	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // viaAPIToken reports whether the request is authenticated by an API token

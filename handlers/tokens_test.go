@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -365,6 +366,101 @@ func TestAPITokenRevokeAndExpiry(t *testing.T) {
 		}
 		if got := e.listTokens(admin)[expID]["status"]; got != "expired" {
 			t.Errorf("listed status %v, want expired", got)
+		}
+	})
+}
+
+// TestLogoutWithAPIToken: an integration that logs out expects its
+// credential to stop working, so logging out with a token revokes it, as an
+// administrator would; a person's session logout is unchanged.
+func TestLogoutWithAPIToken(t *testing.T) {
+	e := newEnv(t)
+	admin := e.newAdmin()
+	tok, id := e.createToken(admin, map[string]any{"name": "PBX", "role": "operator"})
+	keep, keepID := e.createToken(admin, map[string]any{"name": "另一个", "role": "operator"})
+	for _, tk := range []string{tok, keep} {
+		if r := e.do("GET", "/api/v1/taxonomy", tk, nil); r.status != 200 { // now cached
+			t.Fatalf("fresh token: %d %s", r.status, r.body)
+		}
+	}
+
+	t.Run("logout revokes the token at once, cache included", func(t *testing.T) {
+		if r := e.do("POST", "/api/v1/auth/logout", tok, nil); r.status != 204 {
+			t.Fatalf("logout: got %d %s, want 204", r.status, r.body)
+		}
+		r := e.do("GET", "/api/v1/taxonomy", tok, nil)
+		if r.status != 401 || errorOf(t, r)["message"] != "API 令牌已被撤销" {
+			t.Errorf("after logout: got %d %s, want 401 (revoked)", r.status, r.body)
+		}
+		if r := e.do("POST", "/api/v1/cases", tok, validComplaint()); r.status != 401 {
+			t.Errorf("after logout, recording a case: got %d, want 401", r.status)
+		}
+		if r := e.do("GET", "/api/v1/taxonomy", keep, nil); r.status != 200 {
+			t.Errorf("another token: got %d, want 200", r.status)
+		}
+	})
+
+	t.Run("the token is listed as revoked", func(t *testing.T) {
+		listed := e.listTokens(admin)
+		if listed[id]["status"] != "revoked" || listed[id]["revoked_at"] != e.clock.Now().Format(time.RFC3339) {
+			t.Errorf("listed %v, want revoked now", listed[id])
+		}
+		if listed[keepID]["status"] != "active" {
+			t.Errorf("another token listed %v, want active", listed[keepID])
+		}
+	})
+
+	t.Run("revoked also past the cache", func(t *testing.T) {
+		e.clock.Add(11 * time.Second)
+		if r := e.do("GET", "/api/v1/taxonomy", tok, nil); r.status != 401 {
+			t.Errorf("got %d, want 401", r.status)
+		}
+	})
+
+	t.Run("logging out again is 401, as is an unknown token", func(t *testing.T) {
+		if r := e.do("POST", "/api/v1/auth/logout", tok, nil); r.status != 401 {
+			t.Errorf("second logout: got %d %s, want 401", r.status, r.body)
+		}
+		unknown := "wqt_" + strings.Repeat("A", 43)
+		if r := e.do("POST", "/api/v1/auth/logout", unknown, nil); r.status != 401 {
+			t.Errorf("unknown token: got %d %s, want 401", r.status, r.body)
+		}
+	})
+
+	t.Run("the revocation is in the audit trail, by the token itself", func(t *testing.T) {
+		page, err := e.store.ListAudit(context.Background(), weiquan.AuditQuery{ActorID: "tok-" + id, Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var revoked []weiquan.AuditEntry
+		for _, it := range page.Items {
+			if it.Action == "token_revoked" {
+				revoked = append(revoked, it)
+			}
+		}
+		if len(revoked) != 1 || !strings.Contains(revoked[0].Detail, id) || !strings.Contains(revoked[0].Detail, "撤销") ||
+			revoked[0].Role != weiquan.RoleOperator {
+			t.Errorf("token_revoked entries by tok-%s: %+v, want one naming the token, role operator", id, revoked)
+		}
+		if strings.Contains(fmt.Sprint(page.Items), strings.TrimPrefix(tok, "wqt_")) {
+			t.Error("the audit trail holds the token")
+		}
+	})
+
+	t.Run("session logout is unchanged", func(t *testing.T) {
+		sess := e.login("op1")
+		r := e.do("POST", "/api/v1/auth/logout", sess, nil)
+		if r.status != 204 || !strings.Contains(r.header.Get("Set-Cookie"), "weiquan_session=;") {
+			t.Fatalf("session logout: got %d, Set-Cookie %q, want 204 clearing the cookie", r.status, r.header.Get("Set-Cookie"))
+		}
+		if r := e.do("GET", "/api/v1/taxonomy", sess, nil); r.status != 401 {
+			t.Errorf("after session logout: got %d, want 401", r.status)
+		}
+		if r := e.do("POST", "/api/v1/auth/logout", sess, nil); r.status != 204 {
+			t.Errorf("ending an ended session: got %d, want 204", r.status)
+		}
+		if r := e.do("GET", "/api/v1/taxonomy", keep, nil); r.status != 200 {
+			t.Errorf("a token after a session logout: got %d, want 200", r.status)
 		}
 	})
 }
