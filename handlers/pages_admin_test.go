@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"mime/multipart"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -55,14 +54,14 @@ func adminPagesRefused(t *testing.T, e *env) {
 		if loc := r.header.Get("Location"); r.status != 303 || !strings.HasPrefix(loc, "/login?next=") {
 			t.Errorf("anonymous %s: got %d to %q, want 303 to the sign-in page", path, r.status, loc)
 		}
-		for _, p := range []*pageClient{officer, operator} {
+		for _, p := range []*formClient{officer, operator} {
 			if r := p.get(t, path); r.status != 403 {
 				t.Errorf("non-admin %s: got %d, want 403", path, r.status)
 			}
 		}
 	}
 	// A form post by an officer is refused whatever it carries.
-	r := officer.post(t, "/admin/users/u-off1", url.Values{"role": {"admin"}})
+	r := officer.postDirect(t, "/admin/users/u-off1", url.Values{"role": {"admin"}})
 	if r.status != 403 {
 		t.Errorf("officer promoting themself: %d", r.status)
 	}
@@ -118,13 +117,13 @@ func adminPagesRender(t *testing.T, e *env) {
 func adminPagesUsers(t *testing.T, e *env) {
 	admin := e.pageAs("admin1")
 
-	r := admin.post(t, "/admin/users", url.Values{"username": {"BAD NAME"}, "password": {"short"}, "role": {"officer"}})
+	r := admin.postDirect(t, "/admin/users", url.Values{"username": {"BAD NAME"}, "password": {"short"}, "role": {"officer"}})
 	if r.status != 422 {
 		t.Fatalf("bad account: %d", r.status)
 	}
 	mustContain(t, "bad account", r, "用户名须为", "密码长度须为", "办案人员和监督人员须绑定承办单位")
 
-	r = admin.post(t, "/admin/users", url.Values{"username": {"off9"}, "password": {testPassword}, "role": {"officer"},
+	r = admin.postDirect(t, "/admin/users", url.Values{"username": {"off9"}, "password": {testPassword}, "role": {"officer"},
 		"units": {"amr-350203，amr-350206"}})
 	if r.status != 303 || r.header.Get("Location") != "/admin/users?ok=user_created" {
 		t.Fatalf("create: %d %s %.300s", r.status, r.header.Get("Location"), textOf(r.body))
@@ -136,7 +135,7 @@ func adminPagesUsers(t *testing.T, e *env) {
 	}
 
 	session := e.login("off9")
-	r = admin.post(t, "/admin/users/u-off9", url.Values{"role": {"supervisor"}, "units": {"amr-350200"}, "disabled": {"on"}})
+	r = admin.postDirect(t, "/admin/users/u-off9", url.Values{"role": {"supervisor"}, "units": {"amr-350200"}, "disabled": {"on"}})
 	if r.status != 303 {
 		t.Fatalf("save: %d %.300s", r.status, textOf(r.body))
 	}
@@ -146,22 +145,22 @@ func adminPagesUsers(t *testing.T, e *env) {
 	if r := e.do("GET", "/api/v1/cases", session, nil); r.status != 401 {
 		t.Errorf("a disabled account's session: %d", r.status)
 	}
-	r = admin.post(t, "/admin/users/u-off9", url.Values{"role": {"officer"}, "units": {"amr-999999"}})
+	r = admin.postDirect(t, "/admin/users/u-off9", url.Values{"role": {"officer"}, "units": {"amr-999999"}})
 	if r.status != 422 {
 		t.Fatalf("unknown unit: %d", r.status)
 	}
 	mustContain(t, "unknown unit", r, "没有这个承办单位：amr-999999", `value="amr-999999"`)
 
-	r = admin.post(t, "/admin/users/u-admin1", url.Values{"role": {"admin"}, "disabled": {"on"}})
+	r = admin.postDirect(t, "/admin/users/u-admin1", url.Values{"role": {"admin"}, "disabled": {"on"}})
 	if r.status != 422 {
 		t.Fatalf("self-disable: %d", r.status)
 	}
 	mustContain(t, "self-disable", r, "不能停用自己的账号")
 
-	if r := admin.post(t, "/admin/users/u-off1/password", url.Values{"password": {"short"}}); r.status != 422 {
+	if r := admin.postDirect(t, "/admin/users/u-off1/password", url.Values{"password": {"short"}}); r.status != 422 {
 		t.Errorf("weak password: %d", r.status)
 	}
-	if r := admin.post(t, "/admin/users/u-off1/password", url.Values{"password": {"a fresh long password"}}); r.status != 303 {
+	if r := admin.postDirect(t, "/admin/users/u-off1/password", url.Values{"password": {"a fresh long password"}}); r.status != 303 {
 		t.Errorf("reset: %d", r.status)
 	}
 	if r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "off1", "password": "a fresh long password"}); r.status != 200 {
@@ -172,10 +171,10 @@ func adminPagesUsers(t *testing.T, e *env) {
 
 func adminPagesTokens(t *testing.T, e *env) {
 	admin := e.pageAs("admin1")
-	if r := admin.post(t, "/admin/tokens", url.Values{"name": {""}, "role": {"operator"}}); r.status != 422 {
+	if r := admin.postDirect(t, "/admin/tokens", url.Values{"name": {""}, "role": {"operator"}}); r.status != 422 {
 		t.Errorf("nameless token: %d", r.status)
 	}
-	r := admin.post(t, "/admin/tokens", url.Values{"name": {"12315 呼叫中心"}, "role": {"operator"}})
+	r := admin.postDirect(t, "/admin/tokens", url.Values{"name": {"12315 呼叫中心"}, "role": {"operator"}})
 	if r.status != 201 {
 		t.Fatalf("create: %d %.300s", r.status, textOf(r.body))
 	}
@@ -194,7 +193,7 @@ func adminPagesTokens(t *testing.T, e *env) {
 	if id == nil {
 		t.Fatalf("no revoke form: %.500s", textOf(list.body))
 	}
-	if r := admin.post(t, "/admin/tokens/"+string(id[1])+"/revoke", url.Values{}); r.status != 303 {
+	if r := admin.postDirect(t, "/admin/tokens/"+string(id[1])+"/revoke", url.Values{}); r.status != 303 {
 		t.Fatalf("revoke: %d", r.status)
 	}
 	if got := e.do("GET", "/api/v1/taxonomy", string(tok), nil); got.status != 401 {
@@ -213,13 +212,13 @@ func adminPagesUnits(t *testing.T, e *env) {
 	}
 	bad.Set("division_code", "999999")
 	bad.Set("max_amount_yuan", "12.345")
-	r := admin.post(t, "/admin/units", bad)
+	r := admin.postDirect(t, "/admin/units", bad)
 	if r.status != 422 {
 		t.Fatalf("bad unit: %d", r.status)
 	}
 	mustContain(t, "bad unit", r, "金额上限应为", `value="999999"`)
 
-	r = admin.post(t, "/admin/units", form)
+	r = admin.postDirect(t, "/admin/units", form)
 	if r.status != 303 || r.header.Get("Location") != "/admin/units?ok=unit_created" {
 		t.Fatalf("save: %d %q %.300s", r.status, r.header.Get("Location"), textOf(r.body))
 	}
@@ -249,7 +248,7 @@ func adminPagesRules(t *testing.T, e *env) {
 		return v
 	}
 
-	r := admin.post(t, "/admin/rules/dry-run", withRules(moved))
+	r := admin.postDirect(t, "/admin/rules/dry-run", withRules(moved))
 	if r.status != 200 {
 		t.Fatalf("dry run: %d %.300s", r.status, textOf(r.body))
 	}
@@ -259,7 +258,7 @@ func adminPagesRules(t *testing.T, e *env) {
 	}
 
 	broken := strings.Replace(moved, "unit=amr-350206", "unit=amr-nowhere", 1)
-	r = admin.post(t, "/admin/rules", withRules(broken))
+	r = admin.postDirect(t, "/admin/rules", withRules(broken))
 	if r.status != 422 {
 		t.Fatalf("bad rules: %d", r.status)
 	}
@@ -274,7 +273,7 @@ func adminPagesRules(t *testing.T, e *env) {
 		t.Errorf("refused rules changed routing: %s", c.UnitID)
 	}
 
-	r = admin.post(t, "/admin/rules", withRules(moved))
+	r = admin.postDirect(t, "/admin/rules", withRules(moved))
 	if r.status != 303 {
 		t.Fatalf("save: %d %.300s", r.status, textOf(r.body))
 	}
@@ -288,16 +287,16 @@ func adminPagesPolicies(t *testing.T, e *env) {
 	admin := e.pageAs("admin1")
 	op := e.login("op1")
 	bad := strings.Replace(samplePolicy("order121-page"), `"mediate_days": 30`, `"mediate_days": "thirty"`, 1)
-	if r := admin.post(t, "/admin/policies", url.Values{"policy": {bad}}); r.status != 400 {
+	if r := admin.postDirect(t, "/admin/policies", url.Values{"policy": {bad}}); r.status != 400 {
 		t.Errorf("bad policy: %d %.300s", r.status, textOf(r.body))
 	}
-	if r := admin.post(t, "/admin/policies", url.Values{"policy": {samplePolicy("order121-page")}}); r.status != 303 {
+	if r := admin.postDirect(t, "/admin/policies", url.Values{"policy": {samplePolicy("order121-page")}}); r.status != 303 {
 		t.Fatalf("load: %d %.300s", r.status, textOf(r.body))
 	}
-	if r := admin.post(t, "/admin/policies/default", url.Values{"policy_id": {"nope"}}); r.status != 422 {
+	if r := admin.postDirect(t, "/admin/policies/default", url.Values{"policy_id": {"nope"}}); r.status != 422 {
 		t.Errorf("unknown default: %d", r.status)
 	}
-	if r := admin.post(t, "/admin/policies/default", url.Values{"policy_id": {"order121-page"}}); r.status != 303 {
+	if r := admin.postDirect(t, "/admin/policies/default", url.Values{"policy_id": {"order121-page"}}); r.status != 303 {
 		t.Fatalf("default: %d", r.status)
 	}
 	if c := e.intake(op, nil); c.Policy != "order121-page" {
@@ -316,14 +315,8 @@ func adminPagesPolicies(t *testing.T, e *env) {
 	_ = mw.Close()
 	req := httptest.NewRequest("POST", "/admin/policies", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.AddCookie(&http.Cookie{Name: "weiquan_session", Value: admin.session})
-	resp, err := e.app.Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 303 {
-		t.Fatalf("upload: %d", resp.StatusCode)
+	if r := admin.send(t, req); r.status != 303 {
+		t.Fatalf("upload: %d %.300s", r.status, r.body)
 	}
 	if _, err := e.engine.Policies.Get("order121-upload"); err != nil {
 		t.Errorf("the uploaded policy is not loaded: %v", err)

@@ -1,9 +1,6 @@
 package handlers_test
 
 import (
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -12,78 +9,6 @@ import (
 
 	"weiquan"
 )
-
-// formBrowser is a browser without JavaScript: it keeps the cookies the
-// pages set and posts forms with the _csrf the last page carried.
-type formBrowser struct {
-	e       *env
-	cookies map[string]*http.Cookie
-	last    response
-}
-
-func newFormBrowser(e *env, session string) *formBrowser {
-	b := &formBrowser{e: e, cookies: map[string]*http.Cookie{}}
-	if session != "" {
-		b.cookies["weiquan_session"] = &http.Cookie{Name: "weiquan_session", Value: session}
-	}
-	return b
-}
-
-func (b *formBrowser) request(t *testing.T, method, path string, form url.Values) response {
-	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req := httptest.NewRequest(method, path, body)
-	req.Header.Set("Accept", "text/html,application/xhtml+xml")
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	for _, c := range b.cookies {
-		req.AddCookie(c)
-	}
-	resp, err := b.e.app.Test(req, -1)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	for _, c := range resp.Cookies() {
-		if c.MaxAge < 0 || c.Value == "" {
-			delete(b.cookies, c.Name)
-		} else {
-			b.cookies[c.Name] = c
-		}
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	r := response{status: resp.StatusCode, header: resp.Header, body: raw}
-	if method == "GET" || resp.StatusCode != http.StatusSeeOther {
-		b.last = r
-	}
-	return r
-}
-
-func (b *formBrowser) get(t *testing.T, path string) response {
-	t.Helper()
-	return b.request(t, "GET", path, nil)
-}
-
-var formKeyInPage = regexp.MustCompile(`name="form_key" value="([^"]+)"`)
-
-// post sends form with the _csrf (and form_key, unless set) of the last
-// page, as submitting that page's form does.
-func (b *formBrowser) post(t *testing.T, path string, form url.Values) response {
-	t.Helper()
-	m := csrfInPage.FindSubmatch(b.last.body)
-	if m == nil {
-		t.Fatalf("no _csrf in the last page: %.300s", b.last.body)
-	}
-	form.Set("_csrf", string(m[1]))
-	if k := formKeyInPage.FindSubmatch(b.last.body); k != nil && form.Get("form_key") == "" {
-		form.Set("form_key", string(k[1]))
-	}
-	return b.request(t, "POST", path, form)
-}
 
 // fieldErrorOf is the error shown right after the input named name.
 func fieldErrorOf(body []byte, name string) string {
@@ -117,11 +42,11 @@ func TestConsoleWithoutJavaScript(t *testing.T) {
 	e := newEnv(t)
 	op := e.login("op1")
 	earlier := e.intake(op, nil)
-	b := newFormBrowser(e, op)
+	b := newFormClient(e, op)
 
 	// The phone system's link, followed by a browser not signed in, comes
 	// back to the same link after signing in.
-	anon := newFormBrowser(e, "")
+	anon := newFormClient(e, "")
 	if r := anon.get(t, "/console?caller=13800138000&call_id=PBX-7"); r.status != 303 ||
 		r.header.Get("Location") != "/login?next="+url.QueryEscape("/console?caller=13800138000&call_id=PBX-7") {
 		t.Errorf("caller link without a session: %d %s", r.status, r.header.Get("Location"))
@@ -246,7 +171,7 @@ func TestConsumerPagesWithoutJavaScript(t *testing.T) {
 	e := newEnv(t)
 	const phone = "13700137001"
 	registerPII(phone)
-	b := newFormBrowser(e, "")
+	b := newFormClient(e, "")
 	mustContain(t, "home", b.get(t, "/"), "我要投诉", "/track")
 	b.get(t, "/complaint")
 	form := url.Values{"complainant.name": {"陈小姐"}, "complainant.phone": {phone},
@@ -284,7 +209,7 @@ func TestConsumerPagesWithoutJavaScript(t *testing.T) {
 
 	// Tracking from another browser: case number, phone, a new code.
 	e.clock.Add(61 * time.Second)
-	other := newFormBrowser(e, "")
+	other := newFormClient(e, "")
 	if r := other.get(t, "/track/"+id[1]); r.status != 303 {
 		t.Errorf("tracking page without a code: %d, want a redirect to the form", r.status)
 	}

@@ -6,9 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -18,64 +15,6 @@ import (
 	"weiquan"
 	"weiquan/workflow"
 )
-
-// pageClient is a signed-in browser: the session in the cookie, forms
-// posted with the token the pages carry.
-type pageClient struct {
-	e       *env
-	session string
-}
-
-// pageAs signs username in and returns their browser.
-func (e *env) pageAs(username string) *pageClient {
-	e.t.Helper()
-	return &pageClient{e: e, session: e.login(username)}
-}
-
-// anonymousPages is a browser with no session.
-func (e *env) anonymousPages() *pageClient { return &pageClient{e: e} }
-
-func (p *pageClient) request(t *testing.T, method, path string, form url.Values) response {
-	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req := httptest.NewRequest(method, path, body)
-	req.Header.Set("Accept", "text/html,application/xhtml+xml")
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if p.session != "" {
-		req.AddCookie(&http.Cookie{Name: "weiquan_session", Value: p.session})
-	}
-	resp, err := p.e.app.Test(req, -1)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: raw}
-}
-
-func (p *pageClient) get(t *testing.T, path string) response {
-	t.Helper()
-	return p.request(t, "GET", path, nil)
-}
-
-var csrfInPage = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
-// post sends a form with the token a page rendered for this session.
-func (p *pageClient) post(t *testing.T, path string, form url.Values) response {
-	t.Helper()
-	page := p.get(t, "/login")
-	m := csrfInPage.FindSubmatch(page.body)
-	if m == nil {
-		t.Fatalf("no _csrf in the sign-in page: %s", page.body)
-	}
-	form.Set("_csrf", string(m[1]))
-	return p.request(t, "POST", path, form)
-}
 
 // textOf is a page's text without tags, to check what a person reads.
 func textOf(body []byte) string {
@@ -238,7 +177,7 @@ func TestDeskCasePage(t *testing.T) {
 	assertNoFullPII(t, "case page", r.body)
 
 	t.Run("full view is audited once", func(t *testing.T) {
-		r := off.post(t, path+"/full", url.Values{})
+		r := off.postDirect(t, path+"/full", url.Values{})
 		if r.status != 200 || !bytes.Contains(r.body, []byte("13800138000")) {
 			t.Fatalf("full view: %d, full phone shown: %v", r.status, bytes.Contains(r.body, []byte("13800138000")))
 		}
@@ -260,7 +199,7 @@ func TestDeskCasePage(t *testing.T) {
 		if bytes.Contains(r.body, []byte(cs.Title)) {
 			t.Error("the refusal shows the case's title")
 		}
-		if r := e.pageAs("off2").post(t, path+"/actions/accept", url.Values{"version": {"1"}}); r.status != 403 {
+		if r := e.pageAs("off2").postDirect(t, path+"/actions/accept", url.Values{"version": {"1"}}); r.status != 403 {
 			t.Errorf("off2 accepting: %d", r.status)
 		}
 		if got := e.stored(cs.ID); got.Status != weiquan.StatusAssigned {
@@ -282,7 +221,7 @@ func TestDeskActions(t *testing.T) {
 	path := "/desk/cases/" + cs.ID
 	act := func(action string, form url.Values) response {
 		t.Helper()
-		return off.post(t, path+"/actions/"+action, form)
+		return off.postDirect(t, path+"/actions/"+action, form)
 	}
 
 	t.Run("without the form token nothing happens", func(t *testing.T) {
@@ -358,10 +297,10 @@ func TestParseYuanThroughTheForm(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			cs := e.intake(op, nil)
 			path := "/desk/cases/" + cs.ID + "/actions/"
-			if r := off.post(t, path+"accept", url.Values{"version": {"1"}}); r.status != 303 {
+			if r := off.postDirect(t, path+"accept", url.Values{"version": {"1"}}); r.status != 303 {
 				t.Fatalf("accept: %d", r.status)
 			}
-			r := off.post(t, path+"record_agreement", url.Values{"version": {"2"}, "amount_yuan": {tt.in}})
+			r := off.postDirect(t, path+"record_agreement", url.Values{"version": {"2"}, "amount_yuan": {tt.in}})
 			got := e.stored(cs.ID)
 			switch {
 			case tt.want < 0 && (r.status != 422 || got.Status != weiquan.StatusAccepted):
@@ -430,7 +369,7 @@ func TestDashboard(t *testing.T) {
 	assertNoFullPII(t, "dashboard", r.body)
 
 	t.Run("assign the unplaced case", func(t *testing.T) {
-		r := sup.post(t, "/desk/cases/"+d.unplaced.ID+"/actions/assign",
+		r := sup.postDirect(t, "/desk/cases/"+d.unplaced.ID+"/actions/assign",
 			url.Values{"version": {"2"}, "unit_id": {"amr-350205"}, "next": {"/dashboard"}})
 		if r.status != 303 || !strings.HasPrefix(r.header.Get("Location"), "/dashboard?done=assign") {
 			t.Fatalf("got %d to %q: %s", r.status, r.header.Get("Location"), textOf(r.body))
@@ -458,7 +397,7 @@ func TestDashboard(t *testing.T) {
 		}
 	})
 	t.Run("administrator reads without assign forms", func(t *testing.T) {
-		admin := &pageClient{e: d.env, session: d.login("admin1")}
+		admin := newFormClient(d.env, d.login("admin1"))
 		r := admin.get(t, "/dashboard")
 		if r.status != 200 || bytes.Contains(r.body, []byte(`action="/desk/cases/`)) {
 			t.Errorf("admin: %d, assign form shown: %v", r.status, bytes.Contains(r.body, []byte(`action="/desk/cases/`)))
@@ -680,7 +619,7 @@ func TestExportCSV(t *testing.T) {
 // that cookie, as a browser's form would (none for a visitor without one).
 func authzPage(t *testing.T, e *env, method, path, token string, body any) response {
 	t.Helper()
-	p := &pageClient{e: e, session: token}
+	p := newFormClient(e, token)
 	form, _ := body.(url.Values)
 	if method == "GET" || token == "" {
 		return p.request(t, method, path, form)
@@ -688,7 +627,7 @@ func authzPage(t *testing.T, e *env, method, path, token string, body any) respo
 	if form == nil {
 		form = url.Values{}
 	}
-	return p.post(t, path, form)
+	return p.postDirect(t, path, form)
 }
 
 // TestStaffPagesEscapeEveryField stores script and attribute-breaking

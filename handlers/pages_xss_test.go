@@ -83,7 +83,7 @@ func TestPagesEscapeEveryField(t *testing.T) {
 			}
 
 			// The operator's pages.
-			ob := newFormBrowser(e, op)
+			ob := newFormClient(e, op)
 			assertEscaped(t, "console history", ob.get(t, "/console?caller=13800138000&call_id="+url.QueryEscape(p)), p, true)
 			assertEscaped(t, "console read-back", ob.get(t, "/console/cases/"+id), p, true)
 			form := consoleForm(func(f url.Values) {
@@ -102,7 +102,7 @@ func TestPagesEscapeEveryField(t *testing.T) {
 
 			// The consumer's pages: the form shown again, and the case's
 			// public view (public note included).
-			cb := newFormBrowser(e, "")
+			cb := newFormClient(e, "")
 			cb.get(t, "/complaint")
 			assertEscaped(t, "consumer form shown again", cb.post(t, "/complaint", url.Values{
 				"complainant.name": {p}, "complainant.phone": {"13800138000"}, "respondent.name": {p},
@@ -116,14 +116,14 @@ func TestPagesEscapeEveryField(t *testing.T) {
 			assertEscaped(t, "consumer tracking page", cb.get(t, "/track/"+id), p, true)
 
 			// The staff pages that show the case (desk, dashboard).
-			offb := newFormBrowser(e, off)
+			offb := newFormClient(e, off)
 			assertEscaped(t, "desk queue", offb.get(t, "/desk"), p, true)
 			assertEscaped(t, "desk case page", offb.get(t, "/desk/cases/"+id), p, true)
-			assertEscaped(t, "dashboard", newFormBrowser(e, admin).get(t, "/dashboard"), p, false)
+			assertEscaped(t, "dashboard", newFormClient(e, admin).get(t, "/dashboard"), p, false)
 
 			// The administrator's pages: a unit named with the payload, the
 			// SMS log (messages about the case), the accounts.
-			ab := newFormBrowser(e, admin)
+			ab := newFormClient(e, admin)
 			r = e.do("PUT", "/api/v1/admin/units/station-350203-xss", admin, sampleStation("服务站"+p))
 			unitShown := r.status == 200 || r.status == 201
 			if !unitShown && r.status != 422 {
@@ -147,7 +147,7 @@ func TestPagesEscapeEveryField(t *testing.T) {
 				"role": "supervisor", "units": []string{"amr-350200"}}); r.status != 201 {
 				t.Fatalf("supervisor: %d %s", r.status, r.body)
 			}
-			sup := newFormBrowser(e, e.login("xss-sup"))
+			sup := newFormClient(e, e.login("xss-sup"))
 			swept := 0
 			for _, rt := range e.app.GetRoutes(true) {
 				if rt.Method != "GET" || strings.HasPrefix(rt.Path, "/api/") || strings.HasPrefix(rt.Path, "/static") ||
@@ -158,7 +158,7 @@ func TestPagesEscapeEveryField(t *testing.T) {
 				if strings.Contains(path, ":") {
 					continue
 				}
-				for who, br := range map[string]*formBrowser{"operator": ob, "officer": offb, "supervisor": sup, "admin": ab} {
+				for who, br := range map[string]*formClient{"operator": ob, "officer": offb, "supervisor": sup, "admin": ab} {
 					assertEscaped(t, who+" "+path, br.get(t, path), p, false)
 				}
 				swept++
