@@ -132,6 +132,10 @@ type Source struct {
 	OperatorID   string `json:"operator_id" bson:"operator_id"`
 	CallID       string `json:"call_id" bson:"call_id"`
 	CallerNumber string `json:"caller_number" bson:"caller_number"`
+	// FormKey is the key of the intake form the case was saved from, so
+	// that a form posted again finds it even when the post that saved it
+	// died before noting it (store/formkeys.go). Internal: in no view.
+	FormKey string `json:"-" bson:"form_key,omitempty"`
 }
 
 // Complainant is the consumer (投诉人) or reporter (举报人).

@@ -51,6 +51,9 @@ type env struct {
 	// logs holds everything the handlers logged (debug and up), for
 	// assertNoFullPII (pii_test.go).
 	logs *syncBuffer
+	// deps are the app's services, for a test that starts another app
+	// over the same store (formkeys_test.go).
+	deps handlers.Deps
 }
 
 const (
@@ -109,7 +112,7 @@ func newEnv(t *testing.T) *env {
 	}()
 	t.Cleanup(func() { stop(); <-followed; sub.Close(); ix.Close() })
 	logs := &syncBuffer{}
-	app := handlers.New(handlers.Config{Logger: logs.logger()}, handlers.Deps{
+	deps := handlers.Deps{
 		Store: st, Accounts: accounts, Tokens: &workflow.Tokens{Store: st, Now: clk.Now, CacheTTL: 10 * time.Second}, Engine: engine, Router: router, Units: units, Search: ix,
 		Notices: &workflow.Notices{Store: st, Units: units, Now: clk.Now},
 		SMS: handlers.SMS{AuthToken: testTwilioToken, PublicURL: testPublicURL, Store: st,
@@ -120,8 +123,9 @@ func newEnv(t *testing.T) *env {
 			Log: logs.logger()},
 		OTP: &workflow.OTP{Store: st, Key: []byte("test-otp-key-0123456789"), Compose: notifications.ComposeCode,
 			Now: clk.Now},
-	})
-	return &env{t: t, app: app, store: st, clock: clk, logs: logs, engine: engine}
+	}
+	app := handlers.New(handlers.Config{Logger: logs.logger()}, deps)
+	return &env{t: t, app: app, store: st, clock: clk, logs: logs, engine: engine, deps: deps}
 }
 
 type response struct {

@@ -159,13 +159,21 @@ func (s *Server) consoleSave(c *fiber.Ctx) error {
 		}
 		return again(status, msg, fields, consoleData{})
 	}
+	ctx, cancel := s.ctx(c)
+	defer cancel()
 	key := a.UserID + "|" + form.FormKey
-	id, release := s.forms.claim(key, s.now())
-	if release == nil {
+	id, done, err := s.claimForm(ctx, key)
+	if err != nil {
+		msg, fields, status, ok := formProblem(err)
+		if !ok {
+			return err
+		}
+		return again(status, msg, fields, consoleData{})
+	}
+	if done == nil {
 		return c.Redirect("/console/cases/"+id, fiber.StatusSeeOther)
 	}
-	saved := ""
-	defer func() { release(saved) }()
+	defer done("") // nothing saved, unless noted below
 	if !form.DupAck {
 		dups, err := s.findDuplicates(c, &draft)
 		if err != nil {
@@ -175,8 +183,7 @@ func (s *Server) consoleSave(c *fiber.Ctx) error {
 			return again(fiber.StatusOK, "发现可能重复的案件，请核对后勾选“仍然登记”再保存", nil, consoleData{Duplicates: dups})
 		}
 	}
-	ctx, cancel := s.ctx(c)
-	defer cancel()
+	draft.Source.FormKey = key
 	cs, err := s.Intake.Register(ctx, a, draft)
 	if err != nil {
 		msg, fields, status, ok := formProblem(err)
@@ -185,7 +192,7 @@ func (s *Server) consoleSave(c *fiber.Ctx) error {
 		}
 		return again(status, msg, fields, consoleData{})
 	}
-	saved = cs.ID
+	done(cs.ID)
 	s.writes.note(a.UserID, cs)
 	dest := "/console/cases/" + cs.ID
 	if answer := strings.TrimSpace(form.Answer); answer != "" {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -191,72 +192,78 @@ func formProblem(err error) (msg string, fields map[string]weiquan.FieldError, s
 	return "", nil, 0, false
 }
 
-// formKeys remembers, for a day, which case each submitted form created,
-// so that a form posted twice (a double click, a reload of the answer to a
-// POST, the back button and submit again) shows the case it already saved
-// instead of registering a second one. A second post while the first is
-// still saving waits for it. The memory is this process's: a form posted
-// again across a restart is caught by the duplicate warning instead.
-type formKeys struct {
-	mu sync.Mutex
-	m  map[string]*formKeyEntry
-}
+// One case per form: each intake form carries a random key, and the store
+// remembers for a day which case each key saved (store.ClaimFormKey), so
+// that a form posted twice — a double click, a reload of the answer to a
+// POST, the back button and submit again — shows the case it already saved
+// instead of registering a second one, whichever instance the post reaches
+// and across restarts. A second post while the first is still saving waits
+// for it. The key is also written on the case (Source.FormKey): a post that
+// died between saving the case and noting it leaves a claim that a later
+// post takes over after store.FormKeyClaimTimeout, finding the case by it.
 
-type formKeyEntry struct {
-	done   chan struct{}
-	caseID string
-	at     time.Time
-}
+const (
+	// formKeyWait bounds how long a post waits for another post of the
+	// same form to finish saving it (the request's own limit may end it
+	// sooner).
+	formKeyWait = 30 * time.Second
+	// formKeyPoll is how often a waiting post looks at the store.
+	formKeyPoll = 100 * time.Millisecond
+)
 
-// formKeyTTL is how long a form's key is remembered.
-const formKeyTTL = 24 * time.Hour
+const msgFormBusy = "这份表单的上一次提交还在保存中，请稍候再提交一次（不会重复登记）"
 
-// claim returns the case already saved under key (waiting for a save in
-// progress), or "" and a release func that the caller must call with the
-// new case number ("" when nothing was saved, so the form may be sent
-// again).
-func (k *formKeys) claim(key string, now time.Time) (string, func(caseID string)) {
+// claimForm returns the case already saved under the form's key, waiting
+// while another post of the form is saving it; or, when this post is to
+// save the form, "" and a done func to call with the new case number as
+// soon as it is saved ("" when nothing was, so that the form may be sent
+// again). Only done's first call counts, so it may also be deferred. A wait
+// that runs out is EConflict: the other post may still save the form.
+func (s *Server) claimForm(ctx context.Context, key string) (string, func(caseID string), error) {
+	limit := time.NewTimer(formKeyWait)
+	defer limit.Stop()
 	for {
-		k.mu.Lock()
-		if k.m == nil {
-			k.m = map[string]*formKeyEntry{}
+		id, token, err := s.Store.ClaimFormKey(ctx, key, s.now())
+		if err != nil {
+			return "", nil, err
 		}
-		if len(k.m) > 1000 {
-			for old, e := range k.m {
-				if now.Sub(e.at) > formKeyTTL {
-					delete(k.m, old)
-				}
-			}
+		if token != "" {
+			return "", s.formDone(ctx, key, token), nil
 		}
-		e, ok := k.m[key]
-		if !ok || now.Sub(e.at) > formKeyTTL {
-			e = &formKeyEntry{done: make(chan struct{}), at: now}
-			k.m[key] = e
-			k.mu.Unlock()
-			return "", func(caseID string) {
-				k.mu.Lock()
-				if caseID == "" {
-					delete(k.m, key)
-				} else {
-					e.caseID = caseID
-				}
-				k.mu.Unlock()
-				close(e.done)
-			}
-		}
-		k.mu.Unlock()
-		select {
-		case <-e.done:
-		case <-time.After(30 * time.Second):
-			return "", func(string) {}
-		}
-		k.mu.Lock()
-		id := e.caseID
-		k.mu.Unlock()
 		if id != "" {
-			return id, nil
+			return id, nil, nil
 		}
-		// The first post saved nothing: this one tries afresh.
+		select {
+		case <-time.After(formKeyPoll):
+		case <-limit.C:
+			return "", nil, weiquan.Errorf(weiquan.EConflict, msgFormBusy)
+		case <-ctx.Done():
+			return "", nil, weiquan.WrapError(weiquan.EConflict, msgFormBusy, ctx.Err())
+		}
+	}
+}
+
+// formDone is claimForm's done: it records the case saved under the key,
+// or frees the key, even when the request has timed out meanwhile.
+func (s *Server) formDone(ctx context.Context, key, token string) func(caseID string) {
+	var once sync.Once
+	return func(caseID string) {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if caseID == "" {
+				if err := s.Store.ReleaseFormKey(ctx, key, token); err != nil {
+					// The claim lapses after store.FormKeyClaimTimeout.
+					s.log.Warn("a form that saved nothing was not freed", "err", err)
+				}
+				return
+			}
+			if err := s.Store.RecordFormKey(ctx, key, token, caseID); err != nil {
+				// The case carries its key: a post of the form after the
+				// claim lapses finds it there.
+				s.log.Warn("the case a form saved was not noted under its key", "case", caseID, "err", err)
+			}
+		})
 	}
 }
 

@@ -1,51 +1,89 @@
 package handlers
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
+
+	"weiquan"
+	"weiquan/store"
+	"weiquan/store/storetest"
+	"weiquan/workflow"
 )
 
-// A form posted twice at once is saved once: the second post waits for the
-// first and is given its case; a post whose save failed leaves the form free
-// to be sent again.
+// A form posted twice at once is saved once, whichever instance each post
+// reaches: the second post waits for the first and is given its case; a
+// post whose save failed leaves the form free to be sent again; a wait
+// that runs out saves nothing; a claim whose post died lapses.
 func TestFormKeysSaveOnce(t *testing.T) {
-	var k formKeys
+	st := storetest.New(t)
+	var mu sync.Mutex
 	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	id, release := k.claim("u1|key", now)
-	if id != "" || release == nil {
-		t.Fatalf("first claim: %q %v", id, release == nil)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	instance := func() *Server {
+		return &Server{Deps: Deps{Store: st, Accounts: &workflow.Accounts{Now: clock}}, log: slog.New(slog.DiscardHandler)}
+	}
+	one, two := instance(), instance()
+	ctx := context.Background()
+
+	id, done, err := one.claimForm(ctx, "u1|key")
+	if err != nil || id != "" || done == nil {
+		t.Fatalf("first claim: %q %v %v", id, done == nil, err)
 	}
 	var wg sync.WaitGroup
 	got := make([]string, 3)
 	for i := range got {
 		wg.Go(func() {
-			id, rel := k.claim("u1|key", now)
-			if rel != nil {
-				rel("")
+			id, done, err := two.claimForm(ctx, "u1|key")
+			switch {
+			case err != nil:
+				id = err.Error()
+			case done != nil:
+				done("")
 				id = "second save"
 			}
 			got[i] = id
 		})
 	}
-	time.Sleep(20 * time.Millisecond) // let them wait on the first
-	release("20261126000001")
+	time.Sleep(3 * formKeyPoll) // let them wait on the first
+	done("20261126000001")
+	done("") // a deferred call after the save changes nothing
 	wg.Wait()
 	for i, id := range got {
 		if id != "20261126000001" {
-			t.Errorf("concurrent post %d: %q, want the first post's case", i, id)
+			t.Errorf("concurrent post %d on another instance: %q, want the first post's case", i, id)
 		}
 	}
-	if id, rel := k.claim("u2|key", now); id != "" || rel == nil {
-		t.Errorf("another user's key is another form: %q", id)
+
+	if id, done, err := two.claimForm(ctx, "u2|key"); err != nil || id != "" || done == nil {
+		t.Errorf("another user's key is another form: %q %v", id, err)
 	} else {
-		rel("")
-		if id, rel := k.claim("u2|key", now); id != "" || rel == nil {
-			t.Error("a form whose save failed cannot be sent again")
+		done("")
+		if id, done, err := one.claimForm(ctx, "u2|key"); err != nil || id != "" || done == nil {
+			t.Errorf("a form whose save failed cannot be sent again: %q %v", id, err)
 		}
 	}
-	if id, rel := k.claim("u1|key", now.Add(formKeyTTL+time.Minute)); id != "" || rel == nil {
-		t.Errorf("a key older than a day still answers %q", id)
+
+	// A post whose first post never answers gives up when its request does.
+	if _, _, err := one.claimForm(ctx, "u3|key"); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 5*formKeyPoll)
+	defer cancel()
+	if id, done, err := two.claimForm(short, "u3|key"); weiquan.ErrorCode(err) != weiquan.EConflict || done != nil {
+		t.Errorf("wait that ran out: %q %v %v, want a conflict and no save", id, done != nil, err)
+	}
+	advance(store.FormKeyClaimTimeout + time.Second)
+	if id, done, err := two.claimForm(ctx, "u3|key"); err != nil || id != "" || done == nil {
+		t.Errorf("a claim whose post died still holds: %q %v", id, err)
+	}
+
+	advance(store.FormKeyTTL)
+	if id, done, err := one.claimForm(ctx, "u1|key"); err != nil || id != "" || done == nil {
+		t.Errorf("a key older than a day still answers %q %v", id, err)
 	}
 }
 

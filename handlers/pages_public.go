@@ -127,12 +127,18 @@ func (s *Server) fileSubmit(kind weiquan.Kind) fiber.Handler {
 		// The form's key: a second post of the same form (double tap,
 		// reload) goes to the case the first one filed.
 		key := "public|" + form.FormKey
-		id, release := s.forms.claim(key, s.now())
-		if release == nil {
+		id, done, err := s.claimForm(ctx, key)
+		if err != nil {
+			msg, fields, status, ok := formProblem(err)
+			if !ok {
+				return err
+			}
+			return page(status, "", msg, fields)
+		}
+		if done == nil {
 			return c.Redirect("/track/"+id, fiber.StatusSeeOther)
 		}
-		saved := ""
-		defer func() { release(saved) }()
+		defer done("") // nothing saved, unless noted below
 		if err := s.OTP.Verify(ctx, draft.Complainant.Phone, form.OTPCode, weiquan.PurposeFile, ""); err != nil {
 			msg, fields, status, ok := formProblem(err)
 			if !ok {
@@ -140,11 +146,12 @@ func (s *Server) fileSubmit(kind weiquan.Kind) fiber.Handler {
 			}
 			return page(status, "", msg, renameFieldMap(fields, "code", "otp_code"))
 		}
+		draft.Source.FormKey = key
 		cs, err := s.Intake.Register(ctx, weiquan.Actor{Address: c.IP()}, draft)
 		if err != nil {
 			return err
 		}
-		saved = cs.ID
+		done(cs.ID)
 		s.setTrackCookie(c, cs.ID)
 		return c.Redirect("/track/"+cs.ID+"?filed=1", fiber.StatusSeeOther)
 	}

@@ -20,6 +20,11 @@ type Store interface {
 	GetCase(ctx context.Context, id string) (*weiquan.Case, error)
 	ListUnits(ctx context.Context) ([]weiquan.Unit, error)
 	Ping(ctx context.Context) error
+	// ClaimFormKey, RecordFormKey and ReleaseFormKey remember which case
+	// each submitted intake form saved (pages_intake.go).
+	ClaimFormKey(ctx context.Context, key string, now time.Time) (caseID, token string, err error)
+	RecordFormKey(ctx context.Context, key, token, caseID string) error
+	ReleaseFormKey(ctx context.Context, key, token string) error
 }
 
 // Config holds what the HTTP layer needs to know about its surroundings.
@@ -79,9 +84,6 @@ type Server struct {
 	// csrfKey is Config.CSRFKey or a random key (csrf.go).
 	csrfKey []byte
 	pages   map[string]*template.Template
-	// forms remembers which case each submitted intake form saved
-	// (pages_intake.go).
-	forms formKeys
 	// counts keeps the dashboard's counts for a few seconds (stats.go).
 	counts countCache
 }

@@ -63,6 +63,8 @@ type Store struct {
 	// outboxFeed announces new outbox messages (outbox.go).
 	outboxFeed feed
 	audit      auditChains // audit.go
+	// formKeysPurged is when this process last deleted old form keys (formkeys.go).
+	formKeysPurged purgeMark
 }
 
 // Open connects to the server at uri, checks that it answers and creates the
@@ -124,7 +126,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // the embedded server can repair their _id indexes. Open creates them all,
 // so the repair can run right after it.
 func (s *Store) Collections() []string {
-	return []string{collCases, collCounters, collUsers, collSessions, collUnits, collSMS, collAPITokens, collOTP, collOutbox, collAudit, collNotices, collSettings}
+	return []string{collCases, collCounters, collUsers, collSessions, collUnits, collSMS, collAPITokens, collOTP, collOutbox, collAudit, collNotices, collSettings, collFormKeys}
 }
 
 // DropDatabase removes the store's database. Tests use it to clean up.
@@ -188,6 +190,9 @@ func (s *Store) ensureSchema(ctx context.Context) error {
 		}
 	}
 	if err := s.ensureOutboxIndexes(ctx); err != nil {
+		return err
+	}
+	if err := s.ensureFormKeyIndexes(ctx); err != nil {
 		return err
 	}
 	return s.ensureSweepIndexes(ctx)
