@@ -218,7 +218,7 @@ func (s *Server) auditLog(c *fiber.Ctx) error {
 	if q.CaseID != "" && !validCaseID(q.CaseID) {
 		v.Add("case", "invalid_case_id", "案件编号应为 14 位数字")
 	}
-	if len(q.ActorID) > 64 {
+	if len(q.ActorID) > 128 { // user ids, and tok-<64 hex> for API tokens
 		v.Add("user", "too_long", "用户编号过长")
 	}
 	if q.CaseID == "" && q.ActorID == "" {
