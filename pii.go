@@ -7,8 +7,11 @@ package weiquan
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -86,6 +89,9 @@ func maskE164(s string) string {
 type KeyRing struct {
 	ids   []string
 	aeads map[string]cipher.AEAD
+	// checks are the keys' check values (CheckValue), kept instead of the
+	// keys themselves.
+	checks map[string]string
 }
 
 // SealKey is one key of a ring.
@@ -101,7 +107,7 @@ func NewKeyRing(keys ...SealKey) (*KeyRing, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("key ring: no key")
 	}
-	k := &KeyRing{aeads: map[string]cipher.AEAD{}}
+	k := &KeyRing{aeads: map[string]cipher.AEAD{}, checks: map[string]string{}}
 	for _, key := range keys {
 		if !keyIDPattern.MatchString(key.ID) {
 			return nil, fmt.Errorf("key ring: key id %q: letters, digits, _ or -, at most 16", key.ID)
@@ -122,9 +128,25 @@ func NewKeyRing(keys ...SealKey) (*KeyRing, error) {
 		}
 		k.ids = append(k.ids, key.ID)
 		k.aeads[key.ID] = aead
+		k.checks[key.ID] = KeyCheckValue(key.Key, "weiquan/pii-key-check/v1")
 	}
 	return k, nil
 }
+
+// KeyCheckValue is a check value of a secret key: HMAC-SHA256 of a fixed
+// label under the key. Instances sharing a database compare keys by it (the
+// key itself is never stored): equal keys give equal values, and the value
+// tells nothing about the key. label keeps the values of different uses of
+// a key apart.
+func KeyCheckValue(key []byte, label string) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(label))
+	return hex.EncodeToString(mac.Sum(nil)[:16])
+}
+
+// CheckValue is the check value of the ring's key id, "" if the ring has no
+// such key.
+func (k *KeyRing) CheckValue(id string) string { return k.checks[id] }
 
 // ParseKeyRing reads the WEIQUAN_PII_KEYS form: "k2:<base64 of 32 bytes>,
 // k1:<…>", the active key first. Errors never contain key material.

@@ -93,6 +93,10 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		a.close()
 		return nil, fmt.Errorf("ID number keys: %w", err)
 	}
+	if err := a.checkPIIKeys(ctx, keys); err != nil {
+		a.close()
+		return nil, err
+	}
 	a.engine.Audit = st
 	a.admin = &workflow.Admin{Store: st, Accounts: a.accounts, Units: a.units, Router: a.router,
 		Policies: a.engine.Policies, Now: now, Log: log}

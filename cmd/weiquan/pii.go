@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"weiquan"
@@ -150,5 +151,13 @@ func piiCmd(ctx context.Context, args []string, env Env) error {
 		}
 	}
 	fmt.Fprintf(env.Stdout, "已检查 %d 件案件，%d 件的身份证号改用密钥 %s 重新加密\n", total, resealed, active)
+	retired, err := a.retirePIIKeys(ctx, active)
+	if err != nil {
+		return fmt.Errorf("rekey: %w", err)
+	}
+	if len(retired) > 0 {
+		log.Info("no case is sealed under these keys any more: they may be removed from WEIQUAN_PII_KEYS",
+			"key_ids", strings.Join(retired, ","))
+	}
 	return nil
 }

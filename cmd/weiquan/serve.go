@@ -41,6 +41,12 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.close()
+	// The keys other instances must share are checked before anything is
+	// written or sent.
+	csrfKey, otpKey, sharedKeys, err := a.servingKeys(ctx)
+	if err != nil {
+		return err
+	}
 	generated, err := a.bootstrap(ctx)
 	if err != nil {
 		return err
@@ -100,14 +106,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		}
 	})
 
-	csrfKey, err := a.csrfKey()
-	if err != nil {
-		return err
-	}
-	otpKey, err := a.otpKey()
-	if err != nil {
-		return err
-	}
+	background.Go(func() { a.keepKeysSeen(bgCtx, sharedKeys) })
 	a.otp = &workflow.OTP{Store: a.store, Key: otpKey, Compose: notifications.ComposeCode, Now: clock, Logger: log}
 	background.Go(func() { a.otp.PurgeEvery(bgCtx, time.Hour) })
 	app := handlers.New(handlers.Config{
