@@ -128,10 +128,18 @@ func TestRangeFiltersMatchTheValues(t *testing.T) {
 			}
 			want = append(want, c.ID)
 		}
-		got := allIDs(t, ix, q)
 		slices.Sort(want)
-		if !slices.Equal(got, want) {
-			t.Fatalf("created [%s, %s), amount %v–%v: got %d cases, want %d", q.CreatedFrom, q.CreatedTo, q.AmountMin, q.AmountMax, len(got), len(want))
+		// Unscored (sorted by time) and scored (by relevance, with text):
+		// bleve searches the range differently in each.
+		q.Sort = []string{SortCreated, SortRelevance}[r.IntN(2)]
+		if got := allIDs(t, ix, q); !slices.Equal(got, want) {
+			t.Fatalf("created [%s, %s), amount %v–%v, sort %s: got %d cases, want %d", q.CreatedFrom, q.CreatedTo, q.AmountMin, q.AmountMax, q.Sort, len(got), len(want))
+		}
+		q.Text, q.Sort = "的", SortRelevance
+		withText := allIDs(t, ix, Query{Text: q.Text, PageSize: MaxPageSize})
+		want = slices.DeleteFunc(want, func(id string) bool { _, ok := slices.BinarySearch(withText, id); return !ok })
+		if got := allIDs(t, ix, q); !slices.Equal(got, want) || len(withText) == 0 {
+			t.Fatalf("created [%s, %s), amount %v–%v with text: got %d cases, want %d (text alone %d)", q.CreatedFrom, q.CreatedTo, q.AmountMin, q.AmountMax, len(got), len(want), len(withText))
 		}
 	}
 }
