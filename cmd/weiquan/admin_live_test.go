@@ -24,7 +24,15 @@ func runService(t *testing.T, env map[string]string) (string, func()) {
 		done <- Main(ctx, nil, func(k string) string { return env[k] }, strings.NewReader(""), stdout, stderr)
 	}()
 	m := waitFor(t, stderr, servingRE, "the service to listen")
-	return "http://" + m[1], func() {
+	return "http://" + m[1], stopMain(t, cancel, done)
+}
+
+// stopMain is the stop function of a Main started with cancel's context: it
+// cancels and waits (bounded) for Main to return, failing the test on an
+// error.
+func stopMain(t *testing.T, cancel context.CancelFunc, done <-chan error) func() {
+	return func() {
+		t.Helper()
 		cancel()
 		select {
 		case err := <-done:

@@ -47,18 +47,7 @@ func startService(t *testing.T, getenv func(string) string) (stop func(), logs *
 		default:
 		}
 		if servingRE.MatchString(logs.String()) {
-			return func() {
-				t.Helper()
-				cancel()
-				select {
-				case err := <-done:
-					if err != nil {
-						t.Errorf("Main returned %v", err)
-					}
-				case <-time.After(30 * time.Second):
-					t.Fatal("Main did not return after cancel")
-				}
-			}, logs, nil
+			return stopMain(t, cancel, done), logs, nil
 		}
 	}
 	cancel()

@@ -149,17 +149,7 @@ func TestMainServesWithNoConfiguration(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- Main(ctx, nil, getenv, strings.NewReader(""), stdout, stderr) }()
 		m := waitFor(t, stderr, servingRE, "the service to listen")
-		return func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Main returned %v", err)
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("Main did not return after cancel")
-			}
-		}, stdout, stderr, "http://" + m[1]
+		return stopMain(t, cancel, done), stdout, stderr, "http://" + m[1]
 	}
 
 	stop, stdout, stderr, base := run()
