@@ -221,6 +221,7 @@ func BenchmarkSearch(b *testing.B) {
 		}
 	}
 	open := []string{"registered", "assigned", "accepted", "mediating"}
+	respondents := sampleCases(200, 0) // the names and dates the indexed cases have
 	kinds := []struct {
 		name string
 		make func() Query
@@ -245,6 +246,13 @@ func BenchmarkSearch(b *testing.B) {
 			return Query{UnitIDs: []string{Unset}, Status: []string{"registered"}, Sort: SortCreated}
 		}},
 		{"overdue list, facets", func() Query { return Query{Overdue: true, Status: open, Sort: SortDeadline, Facets: true} }},
+		// The console's duplicate search, run with every save: one
+		// respondent's complaints of the last 30 days, newest first. Its
+		// range over the creation time chose the step of the range fields.
+		{"duplicate search: respondent, last 30 days", func() Query {
+			c := respondents[r.IntN(len(respondents))]
+			return Query{RespondentName: c.Respondent.Name, CreatedFrom: c.CreatedAt.AddDate(0, 0, -30), Sort: SortCreated, PageSize: 20}
+		}},
 		{"phone lookup", func() Query { return Query{Phone: fmt.Sprintf("13%d%08d", 5+r.IntN(5), r.IntN(100_000_000))} }},
 		{"everything by created, facets", func() Query { return Query{Facets: true} }},
 	}
