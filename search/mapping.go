@@ -386,10 +386,11 @@ func (ix *Index) document(c *weiquan.Case) map[string]any {
 		}
 	}
 	d[fCreatedKey] = sortKey(&c.CreatedAt, c.ID)
-	d[fDeadlineKey] = sortKey(NextDeadline(c), c.ID)
-	if t := NextDeadline(c); t != nil {
-		d[fNextDeadline] = unixSeconds(*t)
-		d[fDeadlineRange] = rangeTerms(t.Unix())
+	next := NextDeadline(c)
+	d[fDeadlineKey] = sortKey(next, c.ID)
+	if next != nil {
+		d[fNextDeadline] = unixSeconds(*next)
+		d[fDeadlineRange] = rangeTerms(next.Unix())
 	}
 	sweepFields(d, c)
 	if len(c.Flags) > 0 {
